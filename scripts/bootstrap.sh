@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what `make demo` and `make test` need on a fresh machine:
+# Java 17+ (Spark's JVM), uv (pinned), and the project's locked virtual environment.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.8
+
+have_java() {
+    command -v java >/dev/null 2>&1 || return 1
+    local major
+    major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
+    [ -n "$major" ] && [ "$major" -ge 17 ]
+}
+
+if ! have_java; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bootstrap: installing Java 17 (openjdk-17-jre-headless) with apt-get" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+    else
+        echo "bootstrap: Java 17 or newer is required (Spark runs on the JVM)." >&2
+        echo "  Install it (e.g. 'sudo apt-get install openjdk-17-jre-headless') and re-run." >&2
+        exit 1
+    fi
+fi
+
+if ! command -v uv >/dev/null 2>&1 || [ "$(uv --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+    echo "bootstrap: installing uv $UV_VERSION with pip" >&2
+    python3 -m pip install --quiet "uv==$UV_VERSION"
+fi
+
+export UV_PYTHON_DOWNLOADS=never
+uv sync --frozen --all-extras --python 3.11

@@ -1,0 +1,3 @@
+from avrolake.cli import main
+
+raise SystemExit(main())

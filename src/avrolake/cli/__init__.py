@@ -1,0 +1,48 @@
+"""The `avrolake` command line. The only layer that prints or reads the environment."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from avrolake.cli import compat, generate, schemas
+from avrolake.errors import AvrolakeError
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="avrolake",
+        description="Land mixed-version Avro logs in Delta Lake, resolved by Avro's rules.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    compat.register(commands)
+    schemas.register(commands)
+    generate.register(commands)
+    return parser
+
+
+def default_registry() -> str:
+    return os.environ.get("AVROLAKE_REGISTRY", "schemas")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.run(args))
+    except AvrolakeError as exc:
+        print(f"avrolake: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ValueError, OSError) as exc:
+        print(f"avrolake: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,21 @@
+"""The schema registry: parsed schemas, canonical forms, fingerprints, versions on disk."""
+
+from avrolake.registry.store import (
+    Registry,
+    SchemaVersion,
+    SubjectViolation,
+    canonical_form,
+    schema_fingerprint,
+)
+from avrolake.schema import Schema, load_schema, parse_schema
+
+__all__ = [
+    "Registry",
+    "Schema",
+    "SchemaVersion",
+    "SubjectViolation",
+    "canonical_form",
+    "load_schema",
+    "parse_schema",
+    "schema_fingerprint",
+]

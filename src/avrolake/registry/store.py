@@ -1,0 +1,155 @@
+"""The schema registry on disk: `<root>/<subject>/v<N>.avsc` and `<root>/<subject>/compatibility`.
+
+Versions are immutable once released; the latest version is a subject's default reader
+schema. Every version is identified by the CRC-64-AVRO fingerprint of its Parsing
+Canonical Form, so a writer schema found in a file header maps back to its version.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from fastavro.schema import fingerprint, to_parsing_canonical_form
+
+from avrolake.compatibility import CompatibilityLevel, LevelViolation, check_level
+from avrolake.errors import RegistryError, SchemaParseError
+from avrolake.schema import Schema, parse_schema
+
+DEFAULT_LEVEL = CompatibilityLevel.BACKWARD_TRANSITIVE
+_VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.avsc$")
+
+
+def canonical_form(doc: Any) -> str:
+    """The specification's Parsing Canonical Form of a schema given as decoded JSON."""
+    return str(to_parsing_canonical_form(doc))
+
+
+def schema_fingerprint(doc: Any) -> str:
+    """CRC-64-AVRO of the Parsing Canonical Form, as 16 hex digits (little-endian bytes)."""
+    return str(fingerprint(canonical_form(doc), "CRC-64-AVRO"))
+
+
+@dataclass(frozen=True)
+class SchemaVersion:
+    subject: str
+    version: int
+    path: Path
+    doc: Any
+    schema: Schema
+
+    @cached_property
+    def canonical(self) -> str:
+        return canonical_form(self.doc)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return schema_fingerprint(self.doc)
+
+
+@dataclass(frozen=True)
+class SubjectViolation:
+    version: int
+    violation: LevelViolation
+
+    def describe(self) -> str:
+        return self.violation.describe(self.version)
+
+
+class Registry:
+    """Read-only view of a registry directory."""
+
+    def __init__(self, root: Path) -> None:
+        if not root.is_dir():
+            raise RegistryError(
+                f"schema registry {root} does not exist or is not a directory; "
+                "pass --registry DIR pointing at <DIR>/<subject>/v<N>.avsc files"
+            )
+        self.root = root
+        self._versions: dict[str, list[SchemaVersion]] = {}
+
+    def subjects(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and _has_versions(p))
+
+    def versions(self, subject: str) -> list[SchemaVersion]:
+        if subject not in self._versions:
+            self._versions[subject] = self._load(subject)
+        return self._versions[subject]
+
+    def version(self, subject: str, number: int) -> SchemaVersion:
+        for version in self.versions(subject):
+            if version.version == number:
+                return version
+        raise RegistryError(f"subject {subject!r} has no version {number} in {self.root}")
+
+    def latest(self, subject: str) -> SchemaVersion:
+        return self.versions(subject)[-1]
+
+    def level(self, subject: str) -> CompatibilityLevel:
+        path = self.root / subject / "compatibility"
+        if not path.exists():
+            return DEFAULT_LEVEL
+        try:
+            return CompatibilityLevel.parse(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise RegistryError(f"{path}: {exc}") from exc
+
+    def version_of_fingerprint(self, subject: str, fp: str) -> int | None:
+        """The registered version whose canonical form has this fingerprint, if any."""
+        for version in self.versions(subject):
+            if version.fingerprint == fp:
+                return version.version
+        return None
+
+    def check(self, subject: str) -> list[SubjectViolation]:
+        """Check every version against the earlier ones under the subject's level."""
+        level = self.level(subject)
+        versions = self.versions(subject)
+        violations: list[SubjectViolation] = []
+        for i, version in enumerate(versions):
+            earlier = [(v.version, v.schema) for v in versions[:i]]
+            violations += [
+                SubjectViolation(version.version, v)
+                for v in check_level(level, version.schema, earlier)
+            ]
+        return violations
+
+    def _load(self, subject: str) -> list[SchemaVersion]:
+        directory = self.root / subject
+        if not directory.is_dir() or not _has_versions(directory):
+            known = ", ".join(self.subjects()) or "none"
+            raise RegistryError(
+                f"subject {subject!r} not found in registry {self.root} (subjects: {known})"
+            )
+        numbered = sorted(
+            (int(m.group(1)), p) for p in directory.iterdir() if (m := _VERSION_FILE.match(p.name))
+        )
+        expected = list(range(1, len(numbered) + 1))
+        if [n for n, _ in numbered] != expected:
+            found = ", ".join(f"v{n}" for n, _ in numbered)
+            raise RegistryError(
+                f"subject {subject!r} in {self.root} must number its versions v1, v2, … "
+                f"without gaps; found {found}"
+            )
+        return [_load_version(subject, n, p) for n, p in numbered]
+
+
+def _has_versions(directory: Path) -> bool:
+    return any(_VERSION_FILE.match(p.name) for p in directory.iterdir())
+
+
+def _load_version(subject: str, number: int, path: Path) -> SchemaVersion:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise SchemaParseError(
+            f"not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+            source=str(path),
+            path="$",
+        ) from exc
+    schema = parse_schema(doc, source=str(path))
+    return SchemaVersion(subject, number, path, doc, schema)
