@@ -116,6 +116,7 @@ def encode_file(
         records,
         codec=spec.codec,
         sync_interval=spec.sync_interval,
+        sync_marker=rng.randbytes(16),  # seeded, so a seed reproduces files byte for byte
     )
     return buffer.getvalue()
 

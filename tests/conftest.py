@@ -1,0 +1,29 @@
+"""Fixtures shared by every tier."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_REGISTRY = ROOT / "schemas"
+
+
+@pytest.fixture
+def registry_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped registry."""
+    target = tmp_path / "schemas"
+    shutil.copytree(SHIPPED_REGISTRY, target)
+    return target
+
+
+def v3_without_service_alias() -> dict[str, Any]:
+    """v3 with the alias that lets service_name read v1/v2's `service` removed."""
+    doc = json.loads((SHIPPED_REGISTRY / "log_event" / "v3.avsc").read_text())
+    for field in doc["fields"]:
+        field.pop("aliases", None)
+    return doc  # type: ignore[no-any-return]
