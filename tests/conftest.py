@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ["tests.fixtures.s3"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_REGISTRY = ROOT / "schemas"
 

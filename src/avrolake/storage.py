@@ -37,8 +37,11 @@ class S3Options:
             session_token=environ.get("AWS_SESSION_TOKEN"),
         )
 
-    def filesystem(self) -> pafs.S3FileSystem:
-        kwargs: dict[str, object] = {"region": self.region or "us-east-1"}
+    def filesystem(self, *, allow_bucket_creation: bool = False) -> pafs.S3FileSystem:
+        kwargs: dict[str, object] = {
+            "region": self.region or "us-east-1",
+            "allow_bucket_creation": allow_bucket_creation,
+        }
         if self.endpoint_url:
             parsed = urlparse(self.endpoint_url)
             kwargs["endpoint_override"] = parsed.netloc or parsed.path
