@@ -24,10 +24,17 @@ if ! have_java; then
     fi
 fi
 
-if ! command -v uv >/dev/null 2>&1 || [ "$(uv --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
-    echo "bootstrap: installing uv $UV_VERSION with pip" >&2
-    python3 -m pip install --quiet "uv==$UV_VERSION"
+uv_version() { "$@" --version 2>/dev/null | cut -d' ' -f2; }
+if [ "$(uv_version uv)" = "$UV_VERSION" ]; then
+    UV=(uv)
+else
+    UV=(python3 -m uv)
+    if [ "$(uv_version "${UV[@]}")" != "$UV_VERSION" ]; then
+        echo "bootstrap: installing uv $UV_VERSION with pip" >&2
+        python3 -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+    fi
 fi
 
+# Never download a Python: use the machine's 3.11, and only the versions in uv.lock.
 export UV_PYTHON_DOWNLOADS=never
-uv sync --frozen --all-extras --python 3.11
+"${UV[@]}" sync --frozen --all-extras --python 3.11

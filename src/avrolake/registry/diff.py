@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 
 from avrolake.compatibility.rules import describe, writer_field_for
@@ -34,7 +36,11 @@ def _diff_fields(old: Record, new: Record, prefix: str) -> list[Change]:
         name = prefix + nfield.name
         ofield = writer_field_for(old, nfield)
         if ofield is None:
-            default = f" (default {nfield.default!r})" if nfield.has_default else " (no default)"
+            default = (
+                f" (default {json.dumps(nfield.default)})"
+                if nfield.has_default
+                else " (no default)"
+            )
             changes.append(Change("added", name, describe(nfield.type) + default))
             continue
         matched.add(ofield.name)
@@ -64,7 +70,9 @@ def _diff_field(old: Field, new: Field, name: str) -> list[Change]:
         if otype.default != ntype.default:
             changes.append(
                 Change(
-                    "default_changed", name, f"enum default {otype.default!r} -> {ntype.default!r}"
+                    "default_changed",
+                    name,
+                    f"enum default {json.dumps(otype.default)} -> {json.dumps(ntype.default)}",
                 )
             )
     elif describe(old.type) != describe(new.type):
@@ -72,8 +80,8 @@ def _diff_field(old: Field, new: Field, name: str) -> list[Change]:
             Change("type_changed", name, f"{describe(old.type)} -> {describe(new.type)}")
         )
     if (old.has_default, old.default) != (new.has_default, new.default):
-        before = repr(old.default) if old.has_default else "none"
-        after = repr(new.default) if new.has_default else "none"
+        before = json.dumps(old.default) if old.has_default else "none"
+        after = json.dumps(new.default) if new.has_default else "none"
         changes.append(Change("default_changed", name, f"{before} -> {after}"))
     return changes
 
