@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass
 
 from avrolake.compatibility.rules import describe, writer_field_for
