@@ -23,7 +23,9 @@ PROMOTE = {
     "string": ["bytes"],
     "bytes": ["string"],
 }
-# Python value class of each writer-union branch kind: one branch per class.
+# Python value class of each writer-union branch kind: one branch per class. bytes and
+# arrays share one: fastavro writes a bytes value to the first branch it validates for, and
+# bytes validates as an array of ints (docs/fastavro-notes.md).
 VALUE_CLASS = {
     "null": "none",
     "boolean": "number",
@@ -33,11 +35,11 @@ VALUE_CLASS = {
     "double": "number",
     "string": "str",
     "enum": "str",
-    "bytes": "bytes",
-    "fixed": "bytes",
+    "bytes": "seq",
+    "fixed": "seq",
     "record": "dict",
     "map": "dict",
-    "array": "list",
+    "array": "seq",
 }
 SYMBOLS = ["A", "B", "C", "D", "E"]
 MAX_DEPTH = 3

@@ -100,3 +100,11 @@ def test_fastavro_accepts_a_union_of_two_arrays_which_the_spec_forbids() -> None
     fastavro.parse_schema(doc)
     with pytest.raises(SchemaParseError, match="union contains 'array' twice"):
         parse_schema(doc)
+
+
+def test_fastavro_writes_bytes_as_an_array_of_ints_when_an_array_branch_comes_first() -> None:
+    union = [{"type": "array", "items": "int"}, {"type": "fixed", "name": "F", "size": 1}]
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, fastavro.parse_schema(union), b"\x81")
+    buffer.seek(0)
+    assert fastavro.schemaless_reader(buffer, fastavro.parse_schema(union), None) == [129]
