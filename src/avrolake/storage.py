@@ -37,6 +37,20 @@ class S3Options:
             session_token=environ.get("AWS_SESSION_TOKEN"),
         )
 
+    def delta_storage_options(self) -> dict[str, str]:
+        """The same settings in deltalake's (object_store's) words."""
+        options = {"AWS_REGION": self.region or "us-east-1"}
+        if self.endpoint_url:
+            options["AWS_ENDPOINT_URL"] = self.endpoint_url
+            if self.endpoint_url.startswith("http://"):
+                options["AWS_ALLOW_HTTP"] = "true"
+        if self.access_key and self.secret_key:
+            options["AWS_ACCESS_KEY_ID"] = self.access_key
+            options["AWS_SECRET_ACCESS_KEY"] = self.secret_key
+            if self.session_token:
+                options["AWS_SESSION_TOKEN"] = self.session_token
+        return options
+
     def filesystem(self, *, allow_bucket_creation: bool = False) -> pafs.S3FileSystem:
         kwargs: dict[str, object] = {
             "region": self.region or "us-east-1",
@@ -70,11 +84,15 @@ class Location:
         if isinstance(self.fs, pafs.LocalFileSystem):
             self.fs.create_dir(self.path, recursive=True)
 
-    def write_bytes(self, relative: str, data: bytes) -> str:
+    def ensure_parent(self, relative: str) -> str:
+        """The full path of `relative`, its folder made first where folders exist (local)."""
         target = self.child(relative)
-        parent = target.rsplit("/", 1)[0]
         if isinstance(self.fs, pafs.LocalFileSystem):
-            self.fs.create_dir(parent, recursive=True)
+            self.fs.create_dir(target.rsplit("/", 1)[0], recursive=True)
+        return target
+
+    def write_bytes(self, relative: str, data: bytes) -> str:
+        target = self.ensure_parent(relative)
         try:
             with self.fs.open_output_stream(target) as out:
                 out.write(data)
@@ -95,6 +113,14 @@ class Location:
             raise StorageError(f"could not list {self.uri}: {exc}") from exc
         files = [i for i in infos if i.type == pafs.FileType.File and i.path.endswith(suffix)]
         return sorted(files, key=lambda i: i.path)
+
+    @property
+    def is_s3(self) -> bool:
+        return isinstance(self.fs, pafs.S3FileSystem)
+
+    def delta_uri(self) -> str:
+        """The URI deltalake takes: s3://bucket/path, or an absolute local path."""
+        return f"s3://{self.path}" if self.is_s3 else self.path
 
     def uri_of(self, path: str) -> str:
         if isinstance(self.fs, pafs.S3FileSystem):

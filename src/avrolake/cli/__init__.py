@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from avrolake.cli import compat, generate, schemas
+from avrolake.cli import compat, generate, ingest, schemas
 from avrolake.errors import AvrolakeError
 
 EXIT_USAGE = 2
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     compat.register(commands)
     schemas.register(commands)
     generate.register(commands)
+    ingest.register(commands)
     return parser
 
 

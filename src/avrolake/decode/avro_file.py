@@ -27,6 +27,7 @@ from avrolake.registry import schema_fingerprint
 from avrolake.schema import Record, parse_schema
 
 log = logging.getLogger(__name__)
+MAGIC = b"Obj\x01"
 
 
 class QuarantineKind(StrEnum):
@@ -117,11 +118,24 @@ class AvroFile:
 
     def __init__(self, stream: IO[bytes], plan: ReaderPlan) -> None:
         self.plan = plan
+        magic = stream.read(4)
+        if magic != MAGIC:
+            raise QuarantineError(
+                QuarantineKind.NOT_AVRO,
+                f"file starts with {magic!r}, not the Avro magic {MAGIC!r}: not an Avro "
+                "object container file",
+            )
+        stream.seek(0)
         try:
             self._reader = fastavro.reader(stream, reader_schema=plan.fastavro_reader)
-        except (ValueError, EOFError, struct.error, UnicodeDecodeError, KeyError) as exc:
+        except OSError:
+            raise  # storage, not the file: let the task retry
+        except Exception as exc:
+            kind = (
+                QuarantineKind.TRUNCATED if isinstance(exc, EOFError) else QuarantineKind.NOT_AVRO
+            )
             raise QuarantineError(
-                QuarantineKind.NOT_AVRO, f"no readable Avro header ({exc})"
+                kind, f"unreadable Avro header ({type(exc).__name__}: {exc})"
             ) from exc
         meta = self._reader.metadata
         self.writer_schema_json: str = meta.get("avro.schema", "")

@@ -1,0 +1,1 @@
+"""Spark: the session, the ingest tasks (mapInArrow), and the `avrolake` Python data source."""

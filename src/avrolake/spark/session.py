@@ -1,0 +1,64 @@
+"""Build the SparkSession the job runs on (local[N] or a standalone spark://host:7077)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def build_session(master: str, app_name: str = "avrolake-ingest") -> Any:
+    """A session whose Python workers run this interpreter, with UTC timestamps."""
+    from pyspark.sql import SparkSession
+
+    # Python workers must run this interpreter (it has avrolake and its pinned dependencies).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.pyspark.python", sys.executable)
+        .config("spark.pyspark.driver.python", sys.executable)
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.python.worker.reuse", "true")
+    )
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
+@contextmanager
+def progress_logger(spark: Any, label: str, every_s: float = 10.0) -> Iterator[None]:
+    """Log finished/total tasks of the running stages every `every_s` seconds."""
+    tracker = spark.sparkContext.statusTracker()
+    stop = threading.Event()
+
+    def report() -> None:
+        while not stop.wait(every_s):
+            for stage_id in tracker.getActiveStageIds():
+                info = tracker.getStageInfo(stage_id)
+                if info is not None:
+                    log.info(
+                        "%s: %d/%d tasks done (%d running)",
+                        label,
+                        info.numCompletedTasks,
+                        info.numTasks,
+                        info.numActiveTasks,
+                    )
+
+    thread = threading.Thread(target=report, name="avrolake-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=1)
