@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     schemas.register(commands)
     generate.register(commands)
     ingest.register(commands)
+    ingest.register_migrate(commands)
     return parser
 
 

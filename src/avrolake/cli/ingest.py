@@ -122,3 +122,41 @@ def run_status(args: argparse.Namespace) -> int:
     for q in status["quarantined_files"]:
         print(f"  {q['error_kind']}: {q['path']}")
     return 0
+
+
+def register_migrate(commands: Any) -> None:
+    from avrolake.cli import default_registry
+
+    cmd = commands.add_parser(
+        "migrate",
+        help="rewrite a table once to the reader schema's column types",
+        description="Rewrite a Delta table with the latest reader schema's types (e.g. after an "
+        "int->long promotion). Ingest refuses to run until this is done; nothing is cast silently.",
+    )
+    cmd.add_argument("--table", required=True)
+    cmd.add_argument("--registry", type=Path, default=Path(default_registry()))
+    cmd.add_argument("--subject", default="log_event")
+    cmd.add_argument("--partition-field", default="timestamp")
+    cmd.add_argument("--partition-column", default="event_date")
+    cmd.set_defaults(run=run_migrate)
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from avrolake.decode import ReaderPlan
+    from avrolake.delta import table_schema
+    from avrolake.delta.migrate import migrate_table
+    from avrolake.registry import Registry
+
+    latest = Registry(args.registry).latest(args.subject)
+    plan = ReaderPlan(args.subject, latest.doc, {})
+    partitioning = Partitioning(args.partition_field or None, args.partition_column)
+    s3 = S3Options.from_env()
+    location = resolve(args.table, s3)
+    version = migrate_table(
+        location.delta_uri(),
+        table_schema(plan.data_schema, partitioning),
+        partitioning.columns,
+        s3.delta_storage_options() if location.is_s3 else {},
+    )
+    print(f"migrated {args.table} to {args.subject} v{latest.version}: table version {version}")
+    return 0

@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 from deltalake import DeltaTable, QueryBuilder
 from deltalake import Field as DeltaField
-from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from deltalake.transaction import AddAction, CommitProperties, RemoveAction, Transaction
 
 from avrolake.delta.columns import SOURCE_FILE
@@ -64,9 +64,12 @@ def open_table(
         table = DeltaTable(uri, storage_options=storage_options)
     except TableNotFoundError:
         log.info("creating Delta table %s partitioned by %s", uri, partition_by or "nothing")
-        return DeltaTable.create(
-            uri, schema, partition_by=partition_by or None, storage_options=storage_options
-        )
+        try:
+            return DeltaTable.create(
+                uri, schema, partition_by=partition_by or None, storage_options=storage_options
+            )
+        except DeltaError:
+            table = DeltaTable(uri, storage_options=storage_options)  # a concurrent run made it
     evolve_schema(table, uri, schema)
     return table
 

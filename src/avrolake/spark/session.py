@@ -13,16 +13,19 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-def build_session(master: str, app_name: str = "avrolake-ingest") -> Any:
-    """A session whose Python workers run this interpreter, with UTC timestamps."""
+def build_session(master: str | None, app_name: str = "avrolake-ingest") -> Any:
+    """A session whose Python workers run this interpreter, with UTC timestamps.
+
+    master None keeps the one spark-submit was given.
+    """
     from pyspark.sql import SparkSession
 
     # Python workers must run this interpreter (it has avrolake and its pinned dependencies).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
     builder = (
-        SparkSession.builder.master(master)
-        .appName(app_name)
+        builder.appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.pyspark.python", sys.executable)
         .config("spark.pyspark.driver.python", sys.executable)

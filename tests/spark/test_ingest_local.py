@@ -1,0 +1,278 @@
+"""The job on local[2] Spark, landing real Delta tables read back with deltalake."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import pytest
+
+from avrolake.delta import SchemaMigrationRequiredError
+from avrolake.delta.columns import Partitioning
+from avrolake.ingest import IngestSettings, SourceFilter, run_ingest
+from avrolake.storage import resolve
+from tests.conftest import SHIPPED_REGISTRY
+from tests.fixtures.lake import (
+    generate_logs,
+    registry_with,
+    rows_by_version,
+    sql,
+    v3_doc,
+    write_avro,
+)
+
+pytestmark = pytest.mark.spark
+
+
+def settings(tmp: Path, registry: Path = SHIPPED_REGISTRY, **extra: Any) -> IngestSettings:
+    return IngestSettings(
+        source=str(tmp / "raw"), table=str(tmp / "lake" / "logs"), registry=registry,
+        run_id=extra.pop("run_id", "run-1"), **extra,
+    )  # fmt: skip
+
+
+def ingest(spark: Any, s: IngestSettings) -> dict[str, Any]:
+    return run_ingest(s, lambda: spark).as_dict()
+
+
+def test_mixed_versions_land_resolved_to_the_latest_reader(spark: Any, tmp_path: Path) -> None:
+    generate_logs(resolve(str(tmp_path / "raw")), files=6, records=300, seed=5)
+    summary = ingest(spark, settings(tmp_path))
+    assert summary["files_seen"] == 6
+    assert summary["files_ingested"] == 6
+    assert summary["records_written"] == 1800
+    assert summary["records_by_writer_version"] == {"1": 600, "2": 600, "3": 600}
+    assert summary["table_version"] == 1
+    table = str(tmp_path / "lake" / "logs")
+    assert rows_by_version(table) == {1: 600, 2: 600, 3: 600}
+
+    # A v1 record: `service` lands as service_name (alias), new fields take their defaults.
+    v1_file = sorted((tmp_path / "raw").rglob("*-v1-*.avro"))[0]
+    with v1_file.open("rb") as stream:
+        first = next(iter(fastavro.reader(stream)))
+    (landed,) = sql(
+        table,
+        "SELECT service_name, message, level, trace_id, latency_ms, host, tags, event_date "
+        f"FROM t WHERE \"_source_file\" = '{v1_file}' ORDER BY timestamp LIMIT 1",
+    )
+    assert landed["service_name"] == first["service"]
+    assert landed["message"] == first["message"]
+    assert landed["level"] == first["level"]
+    assert (landed["trace_id"], landed["latency_ms"], landed["host"], landed["tags"]) == (
+        None,
+        None,
+        None,
+        [],
+    )
+    assert landed["event_date"] == first["timestamp"].date()
+
+
+def test_int_latency_is_promoted_to_long_with_the_same_values(spark: Any, tmp_path: Path) -> None:
+    generate_logs(resolve(str(tmp_path / "raw")), versions=[2], files=1, records=200, seed=8)
+    v2_file = next((tmp_path / "raw").rglob("*.avro"))
+    with v2_file.open("rb") as stream:
+        written = sorted(
+            r["latency_ms"] for r in fastavro.reader(stream) if r["latency_ms"] is not None
+        )
+    ingest(spark, settings(tmp_path))
+    landed = sql(
+        str(tmp_path / "lake" / "logs"), "SELECT latency_ms FROM t WHERE latency_ms IS NOT NULL"
+    )
+    assert sorted(r["latency_ms"] for r in landed) == written
+    types = sql(
+        str(tmp_path / "lake" / "logs"), "SELECT arrow_typeof(latency_ms) ty FROM t LIMIT 1"
+    )
+    assert types == [{"ty": "Int64"}]
+
+
+def test_unregistered_compatible_writer_lands_with_null_version(spark: Any, tmp_path: Path) -> None:
+    producer = v3_doc()
+    producer["fields"].append(
+        {"name": "thread", "type": "string"}
+    )  # a field only this producer has
+    records = [
+        {"timestamp": 1767225600000 + i, "level": "WARN", "service_name": "billing", "message": f"m{i}",
+         "trace_id": None, "latency_ms": i, "host": None, "tags": {"k": "v"}, "thread": "main"}
+        for i in range(5)
+    ]  # fmt: skip
+    path = write_avro(
+        resolve(str(tmp_path / "raw")), "dt=2026-01-01/hour=00/custom.avro", producer, records
+    )
+    summary = ingest(spark, settings(tmp_path))
+    assert summary["records_by_writer_version"] == {"unregistered": 5}
+    rows = sql(str(tmp_path / "lake" / "logs"),
+               'SELECT "_writer_schema_version" v, "_writer_schema_fingerprint" fp, latency_ms FROM t ORDER BY latency_ms')  # fmt: skip
+    assert [r["latency_ms"] for r in rows] == [0, 1, 2, 3, 4]
+    assert {r["v"] for r in rows} == {None}
+    assert all(len(r["fp"]) == 16 for r in rows)
+    assert path.endswith("custom.avro")
+
+
+def test_incompatible_writer_is_quarantined_and_the_rest_land(spark: Any, tmp_path: Path) -> None:
+    raw = resolve(str(tmp_path / "raw"))
+    generate_logs(raw, versions=[3], files=2, records=50, seed=2)
+    broken = {"type": "record", "name": "LogEvent", "namespace": "io.avrolake.logs",
+              "fields": [{"name": "timestamp", "type": "string"}]}  # fmt: skip
+    bad = write_avro(
+        raw, "dt=2026-01-01/hour=00/bad-writer.avro", broken, [{"timestamp": "yesterday"}]
+    )
+    summary = ingest(spark, settings(tmp_path))
+    assert (summary["files_seen"], summary["files_ingested"], summary["files_quarantined"]) == (
+        3,
+        2,
+        1,
+    )
+    assert summary["quarantined"] == [{"path": bad, "error_kind": "incompatible_schema"}]
+    (row,) = sql(str(tmp_path / "lake" / "logs_quarantine"), "SELECT * FROM t")
+    assert row["path"] == bad
+    assert "TYPE_MISMATCH at /fields/0/type" in row["message"]
+    assert "READER_FIELD_MISSING_DEFAULT_VALUE at /fields/1" in row["message"]
+    assert row["writer_fingerprint"] is not None
+    assert '"timestamp"' in row["writer_schema"]
+    assert row["run_id"] == "run-1"
+
+
+def test_corrupt_files_are_quarantined_while_every_other_file_lands(
+    spark: Any, tmp_path: Path
+) -> None:
+    generate_logs(
+        resolve(str(tmp_path / "raw")), files=4, records=100, corrupt=3, sync_interval=512
+    )
+    summary = ingest(spark, settings(tmp_path))
+    assert (summary["files_seen"], summary["files_ingested"], summary["files_quarantined"]) == (
+        7,
+        4,
+        3,
+    )
+    kinds = sorted(q["error_kind"] for q in summary["quarantined"])
+    assert kinds == ["bad_sync_marker", "not_avro", "truncated"]
+    assert summary["records_written"] == 400
+    assert sum(rows_by_version(str(tmp_path / "lake" / "logs")).values()) == 400
+
+
+def test_rerun_ingests_nothing_and_keeps_the_table_version(spark: Any, tmp_path: Path) -> None:
+    generate_logs(resolve(str(tmp_path / "raw")), files=3, records=50, corrupt=1)
+    first = ingest(spark, settings(tmp_path))
+    second = ingest(spark, settings(tmp_path, run_id="run-2"))
+    assert first["table_version"] == second["table_version"] == 1
+    assert (second["files_seen"], second["files_skipped"], second["files_ingested"]) == (4, 4, 0)
+    assert second["records_written"] == 0
+    assert len(sql(str(tmp_path / "lake" / "logs_quarantine"), "SELECT path FROM t")) == 1
+
+
+def test_new_files_land_incrementally(spark: Any, tmp_path: Path) -> None:
+    raw = resolve(str(tmp_path / "raw"))
+    generate_logs(raw, files=2, records=10, seed=1)
+    ingest(spark, settings(tmp_path))
+    generate_logs(resolve(str(tmp_path / "raw" / "later")), files=3, records=10, seed=2)
+    summary = ingest(spark, settings(tmp_path, run_id="run-2"))
+    assert (summary["files_seen"], summary["files_skipped"], summary["files_ingested"]) == (5, 2, 3)
+    assert summary["table_version"] == 2
+    assert sum(rows_by_version(str(tmp_path / "lake" / "logs")).values()) == 50
+
+
+def test_backfill_range_selects_partition_hours(spark: Any, tmp_path: Path) -> None:
+    generate_logs(resolve(str(tmp_path / "raw")), files=6, records=10, hours=6)
+    window = SourceFilter(since=dt.datetime(2026, 1, 1, 2, tzinfo=dt.UTC),
+                          until=dt.datetime(2026, 1, 1, 4, tzinfo=dt.UTC))  # fmt: skip
+    summary = ingest(spark, settings(tmp_path, filters=window))
+    assert (summary["files_seen"], summary["files_ingested"]) == (2, 2)
+    sources = sql(
+        str(tmp_path / "lake" / "logs"), 'SELECT DISTINCT "_source_file" s FROM t ORDER BY s'
+    )
+    assert [Path(r["s"]).parent.name for r in sources] == ["hour=02", "hour=03"]
+
+
+def test_run_killed_before_commit_leaves_table_unchanged_then_lands_once(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate_logs(resolve(str(tmp_path / "raw")), files=3, records=40)
+    import avrolake.ingest.job as job
+
+    real_commit = job.commit_run
+
+    def killed(*args: Any, **kwargs: Any) -> Any:
+        raise SystemExit("killed after the Parquet writes, before the commit")
+
+    monkeypatch.setattr(job, "commit_run", killed)
+    with pytest.raises(SystemExit):
+        ingest(spark, settings(tmp_path))
+    table = str(tmp_path / "lake" / "logs")
+    assert len(list((tmp_path / "lake" / "logs").rglob("*.parquet"))) == 3  # written, uncommitted
+    assert sql(table, "SELECT COUNT(*) n FROM t") == [{"n": 0}]
+
+    monkeypatch.setattr(job, "commit_run", real_commit)
+    summary = ingest(spark, settings(tmp_path, run_id="run-2"))
+    assert (summary["files_ingested"], summary["records_written"]) == (3, 120)
+    counts = sql(table, 'SELECT "_source_file" s, COUNT(*) n FROM t GROUP BY 1')
+    assert sorted(r["n"] for r in counts) == [40, 40, 40]
+
+
+def test_changed_column_type_needs_migrate_then_ingest_continues(
+    spark: Any, tmp_path: Path
+) -> None:
+    old_registry = registry_with(tmp_path / "old", [1, 2])
+    generate_logs(resolve(str(tmp_path / "raw")), registry=old_registry, files=2, records=30)
+    ingest(spark, settings(tmp_path, registry=old_registry))
+    new_registry = registry_with(tmp_path / "new", [1, 2, 3])
+    generate_logs(resolve(str(tmp_path / "raw" / "v3")), versions=[3], files=1, records=30)
+    with pytest.raises(
+        SchemaMigrationRequiredError, match=r"latency_ms: int32 -> int64.*avrolake migrate"
+    ):
+        ingest(spark, settings(tmp_path, registry=new_registry, run_id="run-2"))
+
+    from avrolake.cli import main
+
+    table = str(tmp_path / "lake" / "logs")
+    assert main(["migrate", "--table", table, "--registry", str(new_registry)]) == 0
+    summary = ingest(spark, settings(tmp_path, registry=new_registry, run_id="run-3"))
+    assert (summary["files_skipped"], summary["files_ingested"]) == (2, 1)
+    assert rows_by_version(table) == {1: 30, 2: 30, 3: 30}
+    assert sql(table, "SELECT arrow_typeof(latency_ms) ty FROM t LIMIT 1") == [{"ty": "Int64"}]
+
+
+def test_unpartitioned_table(spark: Any, tmp_path: Path) -> None:
+    generate_logs(resolve(str(tmp_path / "raw")), files=2, records=10)
+    summary = ingest(spark, settings(tmp_path, partitioning=Partitioning(None)))
+    assert summary["records_written"] == 20
+    assert not list((tmp_path / "lake" / "logs").glob("event_date=*"))
+
+
+def test_two_concurrent_runs_never_duplicate_rows(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both runs see the same new files and write them; at commit one wins, the other drops them."""
+    import threading
+
+    import avrolake.ingest.job as job
+
+    generate_logs(resolve(str(tmp_path / "raw")), files=4, records=25)
+    real_commit = job.commit_run
+    both_written = threading.Barrier(2, timeout=120)
+
+    def commit_together(*args: Any, **kwargs: Any) -> Any:
+        both_written.wait()  # both runs hold the same snapshot and the same files
+        return real_commit(*args, **kwargs)
+
+    monkeypatch.setattr(job, "commit_run", commit_together)
+    summaries: dict[str, dict[str, Any]] = {}
+
+    def run(run_id: str) -> None:
+        summaries[run_id] = ingest(spark, settings(tmp_path, run_id=run_id))
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in ("run-a", "run-b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert set(summaries) == {"run-a", "run-b"}
+    ingested = sorted(s["files_ingested"] for s in summaries.values())
+    skipped = sorted(s["files_skipped"] for s in summaries.values())
+    assert (ingested, skipped) == ([0, 4], [0, 4])
+    table = str(tmp_path / "lake" / "logs")
+    counts = sql(
+        table, 'SELECT "_source_file" s, COUNT(*) n, COUNT(DISTINCT "_run_id") r FROM t GROUP BY 1'
+    )
+    assert sorted((r["n"], r["r"]) for r in counts) == [(25, 1)] * 4
