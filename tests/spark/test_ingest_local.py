@@ -28,9 +28,12 @@ pytestmark = pytest.mark.spark
 
 def settings(tmp: Path, registry: Path = SHIPPED_REGISTRY, **extra: Any) -> IngestSettings:
     return IngestSettings(
-        source=str(tmp / "raw"), table=str(tmp / "lake" / "logs"), registry=registry,
-        run_id=extra.pop("run_id", "run-1"), **extra,
-    )  # fmt: skip
+        source=str(tmp / "raw"),
+        table=str(tmp / "lake" / "logs"),
+        registry=registry,
+        run_id=extra.pop("run_id", "run-1"),
+        **extra,
+    )
 
 
 def ingest(spark: Any, s: IngestSettings) -> dict[str, Any]:
@@ -93,17 +96,29 @@ def test_unregistered_compatible_writer_lands_with_null_version(spark: Any, tmp_
         {"name": "thread", "type": "string"}
     )  # a field only this producer has
     records = [
-        {"timestamp": 1767225600000 + i, "level": "WARN", "service_name": "billing", "message": f"m{i}",
-         "trace_id": None, "latency_ms": i, "host": None, "tags": {"k": "v"}, "thread": "main"}
+        {
+            "timestamp": 1767225600000 + i,
+            "level": "WARN",
+            "service_name": "billing",
+            "message": f"m{i}",
+            "trace_id": None,
+            "latency_ms": i,
+            "host": None,
+            "tags": {"k": "v"},
+            "thread": "main",
+        }
         for i in range(5)
-    ]  # fmt: skip
+    ]
     path = write_avro(
         resolve(str(tmp_path / "raw")), "dt=2026-01-01/hour=00/custom.avro", producer, records
     )
     summary = ingest(spark, settings(tmp_path))
     assert summary["records_by_writer_version"] == {"unregistered": 5}
-    rows = sql(str(tmp_path / "lake" / "logs"),
-               'SELECT "_writer_schema_version" v, "_writer_schema_fingerprint" fp, latency_ms FROM t ORDER BY latency_ms')  # fmt: skip
+    rows = sql(
+        str(tmp_path / "lake" / "logs"),
+        'SELECT "_writer_schema_version" v, "_writer_schema_fingerprint" fp, latency_ms '
+        "FROM t ORDER BY latency_ms",
+    )
     assert [r["latency_ms"] for r in rows] == [0, 1, 2, 3, 4]
     assert {r["v"] for r in rows} == {None}
     assert all(len(r["fp"]) == 16 for r in rows)
@@ -113,8 +128,12 @@ def test_unregistered_compatible_writer_lands_with_null_version(spark: Any, tmp_
 def test_incompatible_writer_is_quarantined_and_the_rest_land(spark: Any, tmp_path: Path) -> None:
     raw = resolve(str(tmp_path / "raw"))
     generate_logs(raw, versions=[3], files=2, records=50, seed=2)
-    broken = {"type": "record", "name": "LogEvent", "namespace": "io.avrolake.logs",
-              "fields": [{"name": "timestamp", "type": "string"}]}  # fmt: skip
+    broken = {
+        "type": "record",
+        "name": "LogEvent",
+        "namespace": "io.avrolake.logs",
+        "fields": [{"name": "timestamp", "type": "string"}],
+    }
     bad = write_avro(
         raw, "dt=2026-01-01/hour=00/bad-writer.avro", broken, [{"timestamp": "yesterday"}]
     )
@@ -175,8 +194,10 @@ def test_new_files_land_incrementally(spark: Any, tmp_path: Path) -> None:
 
 def test_backfill_range_selects_partition_hours(spark: Any, tmp_path: Path) -> None:
     generate_logs(resolve(str(tmp_path / "raw")), files=6, records=10, hours=6)
-    window = SourceFilter(since=dt.datetime(2026, 1, 1, 2, tzinfo=dt.UTC),
-                          until=dt.datetime(2026, 1, 1, 4, tzinfo=dt.UTC))  # fmt: skip
+    window = SourceFilter(
+        since=dt.datetime(2026, 1, 1, 2, tzinfo=dt.UTC),
+        until=dt.datetime(2026, 1, 1, 4, tzinfo=dt.UTC),
+    )
     summary = ingest(spark, settings(tmp_path, filters=window))
     assert (summary["files_seen"], summary["files_ingested"]) == (2, 2)
     sources = sql(
