@@ -17,7 +17,7 @@ import sys
 from avrolake.cli.ingest import add_ingest_arguments, print_summary, settings_from_args
 from avrolake.errors import AvrolakeError
 from avrolake.ingest import run_ingest
-from avrolake.spark.session import build_session
+from avrolake.spark.session import SessionHolder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,14 +28,14 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = settings_from_args(args)
-    submitted = _under_spark_submit()
+    spark = SessionHolder(None if _under_spark_submit() else settings.master)
     try:
-        summary = run_ingest(
-            settings, lambda: build_session(None if submitted else settings.master)
-        )
+        summary = run_ingest(settings, spark)
     except AvrolakeError as exc:
         print(f"ingest_logs: error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        spark.stop()  # before the summary: spark-submit merges stderr into stdout
     print_summary(summary.as_dict(), as_json=args.json)
     return 0
 

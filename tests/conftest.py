@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.lake"]
+pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.lake", "tests.fixtures.cluster"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_REGISTRY = ROOT / "schemas"

@@ -38,8 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        stream=sys.stderr,  # stdout is for results: the --json summary is its last line
+        force=True,
     )
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     try:
         return int(args.run(args))
     except AvrolakeError as exc:

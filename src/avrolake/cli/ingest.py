@@ -75,10 +75,14 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from avrolake.spark.session import build_session
+    from avrolake.spark.session import SessionHolder
 
     settings = settings_from_args(args)
-    summary = run_ingest(settings, lambda: build_session(settings.master))
+    spark = SessionHolder(settings.master)
+    try:
+        summary = run_ingest(settings, spark)
+    finally:
+        spark.stop()
     print_summary(summary.as_dict(), as_json=args.json)
     return 0
 

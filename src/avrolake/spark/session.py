@@ -36,7 +36,26 @@ def build_session(master: str | None, app_name: str = "avrolake-ingest") -> Any:
     )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    logging.getLogger("py4j").setLevel(logging.WARNING)  # pyspark sets it to INFO
     return spark
+
+
+class SessionHolder:
+    """Builds the session on first use, so runs with nothing to do never start Spark."""
+
+    def __init__(self, master: str | None) -> None:
+        self.master = master
+        self.session: Any = None
+
+    def __call__(self) -> Any:
+        if self.session is None:
+            self.session = build_session(self.master)
+        return self.session
+
+    def stop(self) -> None:
+        if self.session is not None:
+            self.session.stop()
+            self.session = None
 
 
 @contextmanager
