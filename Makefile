@@ -15,14 +15,16 @@ help: ## list the targets
 setup: ## install Java check, uv and the locked virtual environment (.venv)
 	@bash scripts/bootstrap.sh
 
-demo: setup ## gate the registry, generate mixed-version logs (2 corrupt) into the local lake
+demo: setup ## gate the registry, write mixed-version logs (2 corrupt), land them in Delta, show status
 	@echo "== schema gate: avrolake schemas check"
 	@$(BIN)/avrolake schemas check
-	@echo "== what changed: avrolake schemas diff log_event 1 3"
-	@$(BIN)/avrolake schemas diff log_event 1 3
 	@echo "== raw zone: avrolake generate --out $(DEMO_DIR)/raw --files 6 --records 1000 --corrupt 2"
-	@rm -rf $(DEMO_DIR)/raw
+	@rm -rf $(DEMO_DIR)/raw $(DEMO_DIR)/lake
 	@$(BIN)/avrolake generate --out $(DEMO_DIR)/raw --files 6 --records 1000 --corrupt 2 --seed 7
+	@echo "== the job: avrolake ingest --source $(DEMO_DIR)/raw --table $(DEMO_DIR)/lake/logs --json"
+	@$(BIN)/avrolake ingest --source $(DEMO_DIR)/raw --table $(DEMO_DIR)/lake/logs --json
+	@echo "== what landed: avrolake status --table $(DEMO_DIR)/lake/logs"
+	@$(BIN)/avrolake status --table $(DEMO_DIR)/lake/logs
 
 lint: ## ruff lint + format check
 	$(BIN)/ruff check src tests bench jobs dags

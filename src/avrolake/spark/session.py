@@ -23,7 +23,14 @@ def build_session(master: str | None, app_name: str = "avrolake-ingest") -> Any:
     # Python workers must run this interpreter (it has avrolake and its pinned dependencies).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    local = master is not None and master.startswith("local")
+    if local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local mode needs no network
     builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
+    if local:
+        builder = builder.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
+        )
     builder = (
         builder.appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")

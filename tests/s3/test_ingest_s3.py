@@ -1,0 +1,72 @@
+"""`avrolake ingest` and `avrolake status` as a user runs them: a real process, S3 over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from avrolake.storage import resolve
+from tests.conftest import ROOT, SHIPPED_REGISTRY
+from tests.fixtures.lake import generate_logs, rows_by_version, sql
+from tests.fixtures.s3 import S3Endpoint
+
+pytestmark = [pytest.mark.s3, pytest.mark.spark]
+
+
+def avrolake(s3: S3Endpoint, *args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "avrolake", *args, "--json"],
+        cwd=ROOT,
+        env={**os.environ, **s3.env()},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_cli_ingest_from_s3_to_s3_then_status(s3_endpoint: S3Endpoint, s3_bucket: str) -> None:
+    raw, table = f"s3://{s3_bucket}/raw/app", f"s3://{s3_bucket}/lake/app_logs"
+    generate_logs(resolve(raw, s3_endpoint.options), files=6, records=150, corrupt=2, seed=4)
+    summary = avrolake(
+        s3_endpoint,
+        "ingest",
+        "--source",
+        raw,
+        "--table",
+        table,
+        "--registry",
+        str(SHIPPED_REGISTRY),
+        "--run-id",
+        "s3-run",
+    )
+    assert {
+        k: summary[k]
+        for k in ("files_seen", "files_ingested", "files_skipped", "files_quarantined")
+    } == {
+        "files_seen": 8,
+        "files_ingested": 6,
+        "files_skipped": 0,
+        "files_quarantined": 2,
+    }
+    assert summary["records_by_writer_version"] == {"1": 300, "2": 300, "3": 300}
+    assert summary["table_version"] == 1
+    options = s3_endpoint.options.delta_storage_options()
+    assert rows_by_version(table, options) == {1: 300, 2: 300, 3: 300}
+    quarantine = sql(f"{table}_quarantine", "SELECT error_kind FROM t ORDER BY error_kind", options)
+    assert [q["error_kind"] for q in quarantine] == ["not_avro", "truncated"]
+
+    status = avrolake(s3_endpoint, "status", "--table", table)
+    assert status["table_version"] == 1
+    assert status["rows_by_writer_version"] == {"1": 300, "2": 300, "3": 300}
+    assert status["last_runs"] == [
+        {"table_version": 1, "run_id": "s3-run", "files": 6, "records": 900, "quarantined": 2}
+    ]
+    assert len(status["quarantined_files"]) == 2
