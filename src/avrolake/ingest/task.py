@@ -127,7 +127,8 @@ def ingest_file(source: SourceFile, ctx: TaskContext) -> FileResult:
             records = 0
             for chunk in avro.tables():
                 records += chunk.num_rows
-                _write_chunk(writers, _with_metadata(chunk, avro, source, ctx), ctx)
+                meta = with_metadata(chunk, avro, source, ctx.run_id, ctx.ingested_at)
+                _write_chunk(writers, meta, ctx)
     except QuarantineError as exc:
         writers.discard()
         log.warning("quarantining %s: %s", source.uri, exc)
@@ -155,16 +156,17 @@ def ingest_file(source: SourceFile, ctx: TaskContext) -> FileResult:
     )
 
 
-def _with_metadata(
-    chunk: pa.Table, avro: AvroFile, source: SourceFile, ctx: TaskContext
+def with_metadata(
+    chunk: pa.Table, avro: AvroFile, source: SourceFile, run_id: str, ingested_at: dt.datetime
 ) -> pa.Table:
+    """The decoded columns plus DESIGN.md's metadata columns."""
     n = chunk.num_rows
     columns = {
         SOURCE_FILE: pa.array([source.uri] * n, pa.string()),
         WRITER_VERSION: pa.array([avro.writer_version] * n, pa.int32()),
         WRITER_FINGERPRINT: pa.array([avro.writer_fingerprint] * n, pa.string()),
-        INGESTED_AT: pa.array([ctx.ingested_at] * n, pa.timestamp("us", tz="UTC")),
-        RUN_ID: pa.array([ctx.run_id] * n, pa.string()),
+        INGESTED_AT: pa.array([ingested_at] * n, pa.timestamp("us", tz="UTC")),
+        RUN_ID: pa.array([run_id] * n, pa.string()),
     }
     for name, column in columns.items():
         chunk = chunk.append_column(name, column)
