@@ -297,3 +297,23 @@ def test_two_concurrent_runs_never_duplicate_rows(
         table, 'SELECT "_source_file" s, COUNT(*) n, COUNT(DISTINCT "_run_id") r FROM t GROUP BY 1'
     )
     assert sorted((r["n"], r["r"]) for r in counts) == [(25, 1)] * 4
+
+
+def test_new_reader_fields_are_added_to_the_table(spark: Any, tmp_path: Path) -> None:
+    v1_only = registry_with(tmp_path / "r1", [1])
+    generate_logs(resolve(str(tmp_path / "raw")), registry=v1_only, files=1, records=20)
+    ingest(spark, settings(tmp_path, registry=v1_only))
+    table = str(tmp_path / "lake" / "logs")
+    assert "trace_id" not in sql(table, "SELECT * FROM t LIMIT 1")[0]
+
+    v1_v2 = registry_with(tmp_path / "r2", [1, 2])
+    generate_logs(resolve(str(tmp_path / "raw" / "v2")), versions=[2], files=1, records=20, seed=9)
+    summary = ingest(spark, settings(tmp_path, registry=v1_v2, run_id="run-2"))
+    assert (summary["files_skipped"], summary["files_ingested"]) == (1, 1)
+    rows = sql(
+        table,
+        'SELECT "_writer_schema_version" v, COUNT(trace_id) t, COUNT(*) n FROM t GROUP BY 1 ORDER BY 1',
+    )
+    assert [(r["v"], r["n"]) for r in rows] == [(1, 20), (2, 20)]
+    assert rows[0]["t"] == 0
+    assert rows[1]["t"] > 0
