@@ -312,7 +312,8 @@ def test_new_reader_fields_are_added_to_the_table(spark: Any, tmp_path: Path) ->
     assert (summary["files_skipped"], summary["files_ingested"]) == (1, 1)
     rows = sql(
         table,
-        'SELECT "_writer_schema_version" v, COUNT(trace_id) t, COUNT(*) n FROM t GROUP BY 1 ORDER BY 1',
+        'SELECT "_writer_schema_version" v, COUNT(trace_id) t, COUNT(*) n '
+        "FROM t GROUP BY 1 ORDER BY 1",
     )
     assert [(r["v"], r["n"]) for r in rows] == [(1, 20), (2, 20)]
     assert rows[0]["t"] == 0
