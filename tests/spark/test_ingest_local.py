@@ -318,3 +318,19 @@ def test_new_reader_fields_are_added_to_the_table(spark: Any, tmp_path: Path) ->
     assert [(r["v"], r["n"]) for r in rows] == [(1, 20), (2, 20)]
     assert rows[0]["t"] == 0
     assert rows[1]["t"] > 0
+
+
+def test_maintenance_compacts_small_files_and_keeps_every_row(spark: Any, tmp_path: Path) -> None:
+    from avrolake.errors import AvrolakeError
+    from avrolake.orchestration.maintenance import maintain
+
+    generate_logs(resolve(str(tmp_path / "raw")), files=6, records=30, hours=1)
+    ingest(spark, settings(tmp_path))
+    table = str(tmp_path / "lake" / "logs")
+    report = maintain(table, {})
+    assert report["before"]["files"] == 6
+    assert report["after"]["files"] == 1
+    assert report["after"]["version"] > report["before"]["version"]
+    assert sql(table, "SELECT COUNT(*) n FROM t") == [{"n": 180}]
+    with pytest.raises(AvrolakeError, match="below 168h"):
+        maintain(table, {}, retention_hours=1)

@@ -1,0 +1,28 @@
+"""The schema gate: the registry must hold its compatibility levels before any Spark work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from avrolake.errors import AvrolakeError
+from avrolake.registry import Registry
+
+
+class SchemaGateError(AvrolakeError):
+    """A registered version breaks its subject's compatibility level."""
+
+
+def schema_gate(registry_dir: Path, subject: str | None = None) -> str:
+    """Check the registry; return a one-line verdict, or raise naming every violation."""
+    registry = Registry(registry_dir)
+    subjects = [subject] if subject else registry.subjects()
+    problems = []
+    for name in subjects:
+        problems += [f"{name}: {v.describe()}" for v in registry.check(name)]
+    if problems:
+        raise SchemaGateError(
+            f"schema registry {registry_dir} breaks its compatibility level; fix or remove the "
+            "offending version before ingesting:\n  " + "\n  ".join(problems)
+        )
+    latest = ", ".join(f"{s} v{registry.latest(s).version}" for s in subjects)
+    return f"registry ok: {latest}"
