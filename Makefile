@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= .demo
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo test lint typecheck unit clean
+.PHONY: help setup demo airflow test lint typecheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -15,20 +15,47 @@ help: ## list the targets
 setup: ## install Java check, uv and the locked virtual environment (.venv)
 	@bash scripts/bootstrap.sh
 
-demo: setup ## gate the registry, write mixed-version logs (2 corrupt), land them in Delta, show status
+# The embedded default: SQLite metadata, local Spark, a local lake, all under $(DEMO_DIR).
+AIRFLOW_ENV = AIRFLOW_HOME=$(DEMO_ABS)/airflow \
+	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
+	AIRFLOW_CONN_SPARK='{"conn_type":"spark","host":"local[2]","extra":{"deploy-mode":"client"}}' \
+	AVROLAKE_DEMO_DIR=$(DEMO_ABS) SPARK_LOCAL_IP=127.0.0.1 PATH="$(CURDIR)/$(BIN):$$PATH"
+DEMO_ABS = $(abspath $(DEMO_DIR))
+DEMO_HOUR ?= 2026-01-01T01:00:00+00:00
+
+demo: setup ## run the main job THROUGH Airflow on mixed-version logs (2 corrupt); print summary and status
 	@echo "== schema gate: avrolake schemas check"
 	@$(BIN)/avrolake schemas check
-	@echo "== raw zone: avrolake generate --out $(DEMO_DIR)/raw --files 6 --records 1000 --corrupt 2"
+	@echo "== raw zone: 6 mixed-version files + 2 corrupt in dt=2026-01-01/hour=00"
 	@rm -rf $(DEMO_DIR)/raw $(DEMO_DIR)/lake
-	@$(BIN)/avrolake generate --out $(DEMO_DIR)/raw --files 6 --records 1000 --corrupt 2 --seed 7
-	@echo "== the job: avrolake ingest --source $(DEMO_DIR)/raw --table $(DEMO_DIR)/lake/logs --json"
-	@$(BIN)/avrolake ingest --source $(DEMO_DIR)/raw --table $(DEMO_DIR)/lake/logs --json
+	@$(BIN)/avrolake generate --out $(DEMO_DIR)/raw --files 6 --records 1000 --corrupt 2 --hours 1 --seed 7
+	@echo "== airflow dags test ingest_avro_logs $(DEMO_HOUR)  (interval [00:00, 01:00))"
+	@$(AIRFLOW_ENV) $(BIN)/airflow db migrate > $(DEMO_DIR)/airflow-db.log 2>&1 || { cat $(DEMO_DIR)/airflow-db.log; exit 1; }
+	@$(AIRFLOW_ENV) $(BIN)/airflow dags test ingest_avro_logs $(DEMO_HOUR) > $(DEMO_DIR)/dag-test.log 2>&1 \
+		|| { tail -50 $(DEMO_DIR)/dag-test.log; exit 1; }
+	@grep -E "DagRun Finished" $(DEMO_DIR)/dag-test.log | sed -E 's/.*(dag_id=[^,]*).*(state=[a-z]*).*/\1 \2/'
+	@echo "== run summary (from the ingest task's log)"
+	@$(BIN)/python scripts/run_summary.py $(DEMO_DIR)/dag-test.log
 	@echo "== what landed: avrolake status --table $(DEMO_DIR)/lake/logs"
 	@$(BIN)/avrolake status --table $(DEMO_DIR)/lake/logs
 
+airflow: setup ## start Airflow's api-server, scheduler, dag-processor, triggerer on 127.0.0.1:8080 (login admin)
+	@mkdir -p $(DEMO_DIR)
+	@$(AIRFLOW_ENV) $(BIN)/airflow db migrate > $(DEMO_DIR)/airflow-db.log 2>&1
+	@echo "Airflow UI: http://127.0.0.1:8080  user admin, password in $(DEMO_ABS)/airflow/simple_auth_manager_passwords.json.generated"
+	@echo "Ctrl-C stops all four."
+	@trap 'kill 0' INT TERM; \
+	$(AIRFLOW_ENV) $(BIN)/airflow api-server --host 127.0.0.1 --port 8080 & \
+	$(AIRFLOW_ENV) $(BIN)/airflow scheduler & \
+	$(AIRFLOW_ENV) $(BIN)/airflow dag-processor & \
+	$(AIRFLOW_ENV) $(BIN)/airflow triggerer & \
+	wait
+
 lint: ## ruff lint + format check
-	$(BIN)/ruff check src tests bench jobs dags
-	$(BIN)/ruff format --check src tests bench jobs dags
+	$(BIN)/ruff check src tests bench jobs dags scripts
+	$(BIN)/ruff format --check src tests bench jobs dags scripts
 
 typecheck: ## mypy --strict on src/
 	$(BIN)/mypy

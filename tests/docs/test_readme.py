@@ -22,7 +22,9 @@ def test_readme_quickstart_is_exactly_make_demo_and_make_test() -> None:
     assert commands == ["make demo", "make test"]
 
 
-def test_make_demo_lands_mixed_versions_and_quarantines_two_files(tmp_path: Path) -> None:
+def test_make_demo_runs_the_dag_landing_mixed_versions_and_quarantining_two_files(
+    tmp_path: Path,
+) -> None:
     demo = tmp_path / "demo"
     result = subprocess.run(
         ["make", "demo", f"DEMO_DIR={demo}"],
@@ -36,6 +38,7 @@ def test_make_demo_lands_mixed_versions_and_quarantines_two_files(tmp_path: Path
     out = result.stdout
     assert "log_event: 3 version(s), level BACKWARD_TRANSITIVE: ok" in out
     assert "records by writer version: {'1': 2000, '2': 2000, '3': 2000}" in out
+    assert "dag_id=ingest_avro_logs state=success" in out
     summary = json.loads(next(line for line in out.splitlines() if line.startswith('{"run_id"')))
     assert {k: summary[k] for k in ("files_seen", "files_ingested", "files_quarantined")} == {
         "files_seen": 8,
