@@ -48,9 +48,9 @@ airflow: setup ## start Airflow's api-server, scheduler, dag-processor, triggere
 	@echo "Ctrl-C stops all four."
 	@trap 'kill 0' INT TERM; \
 	$(AIRFLOW_ENV) $(BIN)/airflow api-server --host 127.0.0.1 --port 8080 & \
-	$(AIRFLOW_ENV) $(BIN)/airflow scheduler & \
+	$(AIRFLOW_ENV) $(BIN)/airflow scheduler --skip-serve-logs & \
 	$(AIRFLOW_ENV) $(BIN)/airflow dag-processor & \
-	$(AIRFLOW_ENV) $(BIN)/airflow triggerer & \
+	$(AIRFLOW_ENV) $(BIN)/airflow triggerer --skip-serve-logs & \
 	wait
 
 lint: ## ruff lint + format check
