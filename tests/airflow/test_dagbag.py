@@ -16,7 +16,7 @@ DAG_IDS = {"ingest_avro_logs", "maintain_delta_tables"}
 
 @pytest.fixture(scope="module")
 def dagbag() -> Any:
-    from airflow.models.dagbag import DagBag
+    from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(ROOT / "dags"))
 
