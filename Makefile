@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= .demo
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo airflow test lint typecheck clean
+.PHONY: help setup demo airflow lakehouse-test test lint typecheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ airflow: setup ## start Airflow's api-server, scheduler, dag-processor, triggere
 	$(AIRFLOW_ENV) $(BIN)/airflow dag-processor & \
 	$(AIRFLOW_ENV) $(BIN)/airflow triggerer --skip-serve-logs & \
 	wait
+
+lakehouse-test: setup ## build images under podman, start compose.yaml (+ podman override), run the DAG, check the table
+	$(BIN)/python scripts/lakehouse_test.py
 
 lint: ## ruff lint + format check
 	$(BIN)/ruff check src tests bench jobs dags scripts

@@ -52,7 +52,8 @@ with DAG(
     # Data intervals, not bare trigger times: the 01:00 run ingests [00:00, 01:00).
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    catchup=True,
+    # Replays every interval since start_date; a laptop lakehouse may switch it off.
+    catchup=os.environ.get("AVROLAKE_CATCHUP", "true").lower() != "false",
     max_active_runs=3,
     default_args={"retries": 3, "retry_delay": dt.timedelta(minutes=2)},
     tags=["avrolake", "ingest", "delta"],

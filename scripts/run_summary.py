@@ -15,9 +15,9 @@ def main(path: str) -> int:
         if start >= 0:
             found, _ = decoder.raw_decode(line[start:])
     if found is None:
-        print(f"no run summary in {path}", file=sys.stderr)  # noqa: T201
+        print(f"no run summary in {path}", file=sys.stderr)
         return 1
-    print(json.dumps(found))  # noqa: T201
+    print(json.dumps(found))
     return 0
 
 
