@@ -7,7 +7,6 @@ Canonical Form, so a writer schema found in a file header maps back to its versi
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,8 +16,9 @@ from typing import Any
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 from avrolake.compatibility import CompatibilityLevel, LevelViolation, check_level
-from avrolake.errors import RegistryError, SchemaParseError
+from avrolake.errors import RegistryError
 from avrolake.schema import Schema, parse_schema
+from avrolake.schema.avsc import read_schema_json
 
 DEFAULT_LEVEL = CompatibilityLevel.BACKWARD_TRANSITIVE
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.avsc$")
@@ -143,13 +143,5 @@ def _has_versions(directory: Path) -> bool:
 
 
 def _load_version(subject: str, number: int, path: Path) -> SchemaVersion:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise SchemaParseError(
-            f"not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
-            source=str(path),
-            path="$",
-        ) from exc
-    schema = parse_schema(doc, source=str(path))
-    return SchemaVersion(subject, number, path, doc, schema)
+    doc = read_schema_json(path)
+    return SchemaVersion(subject, number, path, doc, parse_schema(doc, source=str(path)))

@@ -117,18 +117,22 @@ Named: TypeAlias = Record | Enum | Fixed
 Schema: TypeAlias = Primitive | Record | Enum | Fixed | Array | Map | Union
 
 
-def load_schema(path: Path) -> Schema:
-    """Read and parse one .avsc file; errors name the file and the JSON path."""
+def read_schema_json(path: Path) -> Any:
+    """The decoded JSON of an .avsc file; a syntax error names the file and position."""
     text = path.read_text(encoding="utf-8")
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SchemaParseError(
             f"not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
             source=str(path),
             path="$",
         ) from exc
-    return parse_schema(doc, source=str(path))
+
+
+def load_schema(path: Path) -> Schema:
+    """Read and parse one .avsc file; errors name the file and the JSON path."""
+    return parse_schema(read_schema_json(path), source=str(path))
 
 
 def parse_schema(doc: Any, *, source: str = "<schema>") -> Schema:
