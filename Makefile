@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= .demo
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo airflow lakehouse-test test lint typecheck clean
+.PHONY: help setup demo airflow lakehouse-test s3-containers-test test lint typecheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,7 @@ AIRFLOW_ENV = AIRFLOW_HOME=$(DEMO_ABS)/airflow \
 	AVROLAKE_DEMO_DIR=$(DEMO_ABS) SPARK_LOCAL_IP=127.0.0.1 PATH="$(CURDIR)/$(BIN):$$PATH"
 DEMO_ABS = $(abspath $(DEMO_DIR))
 DEMO_HOUR ?= 2026-01-01T01:00:00+00:00
+S3_IMAGE ?= localhost/avrolake-s3-dev:0.1.0
 
 demo: setup ## run the main job THROUGH Airflow on mixed-version logs (2 corrupt); print summary and status
 	@echo "== schema gate: avrolake schemas check"
@@ -55,6 +56,15 @@ airflow: setup ## start Airflow's api-server, scheduler, dag-processor, triggere
 
 lakehouse-test: setup ## build images under podman, start compose.yaml (+ podman override), run the DAG, check the table
 	$(BIN)/python scripts/lakehouse_test.py
+
+s3-containers-test: setup ## the s3 tier through Testcontainers on podman's Docker socket (S3_IMAGE, default: the dev S3 image)
+	@sock=$$(mktemp -u /tmp/avrolake-podman-XXXXXX.sock); \
+	podman system service --time=0 unix://$$sock & svc=$$!; \
+	for i in $$(seq 50); do [ -S $$sock ] && break; sleep 0.2; done; \
+	DOCKER_HOST=unix://$$sock TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_CONNECTION_MODE=docker_host \
+	TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 AVROLAKE_TEST_S3_IMAGE=$(S3_IMAGE) \
+	$(BIN)/pytest -m s3 -o log_cli=true --log-cli-level=INFO tests/s3 tests/cluster; rc=$$?; \
+	kill $$svc; rm -f $$sock; exit $$rc
 
 lint: ## ruff lint + format check
 	$(BIN)/ruff check src tests bench jobs dags scripts
