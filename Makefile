@@ -66,9 +66,10 @@ s3-containers-test: setup ## the s3 tier through Testcontainers on podman's Dock
 	$(BIN)/pytest -m s3 -o log_cli=true --log-cli-level=INFO tests/s3 tests/cluster; rc=$$?; \
 	kill $$svc; rm -f $$sock; exit $$rc
 
-lint: ## ruff lint + format check
+lint: ## ruff lint + format check + the layers contract (import-linter, pyproject.toml)
 	$(BIN)/ruff check src tests bench jobs dags scripts
 	$(BIN)/ruff format --check src tests bench jobs dags scripts
+	$(BIN)/lint-imports --no-cache
 
 typecheck: ## mypy --strict on src/
 	$(BIN)/mypy

@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from avrolake.decode import AvroFile, ReaderPlan  # noqa: E402
+from avrolake.decode import AvroFile, ReaderPlan, reader_plan  # noqa: E402
 from avrolake.generate import GenerateSpec, generate  # noqa: E402
 from avrolake.registry import Registry  # noqa: E402
 from avrolake.storage import S3Options, resolve  # noqa: E402
@@ -187,8 +187,7 @@ def main() -> int:
     args = parser.parse_args()
 
     registry = Registry(ROOT / "schemas")
-    versions = registry.versions("log_event")
-    plan = ReaderPlan("log_event", versions[-1].doc, {v.fingerprint: v.version for v in versions})
+    plan = reader_plan(registry, "log_event")
     s3_proc, s3 = start_s3()
     env = {
         **os.environ,
@@ -207,7 +206,7 @@ def main() -> int:
             files=args.files, records=args.records // args.files, seed=1, codec=args.codec, hours=6
         )
         print(f"generating {args.files} files x {spec.records} records ...", flush=True)
-        generate(versions, resolve(raw, s3), spec)
+        generate(registry.versions("log_event"), resolve(raw, s3), spec)
         input_bytes = sum(f.size for f in resolve(raw, s3).list_files(".avro"))
         results["input"] = {
             "files": args.files,

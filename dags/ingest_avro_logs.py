@@ -9,7 +9,8 @@ Per data interval [data_interval_start, data_interval_end):
                   updates the table's Asset so downstream DAGs can be scheduled on it
 
 Configuration (Airflow Variables, env AIRFLOW_VAR_<NAME>): avrolake_source, avrolake_table,
-avrolake_registry, avrolake_subject, avrolake_max_quarantined, avrolake_aws_conn_id.
+avrolake_quarantine_table ('' = <table>_quarantine), avrolake_registry, avrolake_subject
+('' = the registry's only subject), avrolake_max_quarantined, avrolake_aws_conn_id.
 Connections: `spark` (local[2] by default, spark://host:7077 for a cluster).
 Catchup is on: Airflow's own backfill replays history, each interval exactly once.
 """
@@ -30,13 +31,14 @@ DEMO = Path(os.environ.get("AVROLAKE_DEMO_DIR", PROJECT / ".demo"))
 DEFAULTS = {
     "avrolake_source": str(DEMO / "raw"),
     "avrolake_table": str(DEMO / "lake" / "logs"),
+    "avrolake_quarantine_table": "",
     "avrolake_registry": str(PROJECT / "schemas"),
-    "avrolake_subject": "log_event",
+    "avrolake_subject": "",
     "avrolake_max_quarantined": "5",
     "avrolake_aws_conn_id": "",
 }
 TABLE_ASSET = Asset(
-    name="avrolake_log_events",
+    name="avrolake_table",
     uri=os.environ.get("AVROLAKE_TABLE_ASSET_URI", f"file://{DEMO / 'lake' / 'logs'}"),
 )
 
@@ -64,17 +66,19 @@ with DAG(
     def schema_gate(registry: str, subject: str) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from avrolake.orchestration.gate import SchemaGateError, schema_gate
+        from avrolake.errors import AvrolakeError
+        from avrolake.orchestration.gate import schema_gate
 
         try:
-            return schema_gate(Path(registry), subject)
-        except SchemaGateError as exc:
+            return schema_gate(Path(registry), subject or None)
+        except AvrolakeError as exc:
             raise AirflowFailException(str(exc)) from exc  # retrying cannot fix the registry
 
     @task(outlets=[TABLE_ASSET])
     def reconcile(
         source: str,
         table: str,
+        quarantine_table: str,
         max_quarantined: str,
         aws_conn_id: str,
         data_interval_start: dt.datetime | None = None,
@@ -82,7 +86,9 @@ with DAG(
     ) -> dict[str, object]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from avrolake.orchestration.reconcile import ReconciliationError, reconcile_interval
+        from avrolake.errors import ReconciliationError
+        from avrolake.lake import TableRef
+        from avrolake.orchestration.reconcile import reconcile_interval
         from avrolake.storage import S3Options
 
         env = dict(os.environ)
@@ -93,13 +99,9 @@ with DAG(
         assert data_interval_start is not None
         assert data_interval_end is not None
         try:
+            ref = TableRef.at(table, S3Options.from_env(env), quarantine=quarantine_table or None)
             report = reconcile_interval(
-                source,
-                table,
-                data_interval_start,
-                data_interval_end,
-                S3Options.from_env(env),
-                int(max_quarantined),
+                source, ref, data_interval_start, data_interval_end, int(max_quarantined)
             )
         except ReconciliationError as exc:
             raise AirflowFailException(str(exc)) from exc
@@ -118,6 +120,8 @@ with DAG(
             var("avrolake_source"),
             "--table",
             var("avrolake_table"),
+            "--quarantine-table",
+            var("avrolake_quarantine_table"),
             "--registry",
             var("avrolake_registry"),
             "--subject",
@@ -140,6 +144,7 @@ with DAG(
     checked = reconcile(
         var("avrolake_source"),
         var("avrolake_table"),
+        var("avrolake_quarantine_table"),
         var("avrolake_max_quarantined"),
         var("avrolake_aws_conn_id"),
     )

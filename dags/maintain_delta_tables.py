@@ -5,8 +5,8 @@ files no longer referenced and older than the retention (vacuum; at least 7 days
 readers and time travel keep working; killed tasks' orphan files go too), and checkpoints
 and cleans the transaction log. Each task logs files and bytes before and after.
 
-Variables: avrolake_table (and its quarantine table beside it), avrolake_vacuum_retention_hours
-(default 168), avrolake_aws_conn_id.
+Variables: avrolake_table, avrolake_quarantine_table ('' = <table>_quarantine),
+avrolake_vacuum_retention_hours (default 168), avrolake_aws_conn_id.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from airflow.sdk import DAG, task
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEMO = Path(os.environ.get("AVROLAKE_DEMO_DIR", PROJECT / ".demo"))
+DEFAULT_TABLE = str(DEMO / "lake" / "logs")  # local demo default; production sets the Variable
 
 with DAG(
     dag_id="maintain_delta_tables",
@@ -33,30 +34,30 @@ with DAG(
 ) as dag:
 
     @task
-    def maintain_table(table: str, retention_hours: str, aws_conn_id: str) -> dict[str, object]:
-        from avrolake.orchestration.maintenance import maintain
-        from avrolake.storage import S3Options, resolve
+    def maintain_table(
+        table: str, quarantine_table: str, which: str, retention_hours: str, aws_conn_id: str
+    ) -> dict[str, object]:
+        from avrolake.lake import TableRef
+        from avrolake.lake.maintenance import maintain
+        from avrolake.storage import S3Options
 
         env = dict(os.environ)
         if aws_conn_id:
             from avrolake.orchestration.operators import aws_env
 
             env.update(aws_env(aws_conn_id))
-        s3 = S3Options.from_env(env)
-        location = resolve(table, s3)
-        options = s3.delta_storage_options() if location.is_s3 else {}
-        report = maintain(location.delta_uri(), options, int(retention_hours))
+        ref = TableRef.at(table, S3Options.from_env(env), quarantine=quarantine_table or None)
+        report = maintain(ref.quarantine() if which == "quarantine" else ref, int(retention_hours))
         print(f"avrolake maintenance: {report}")  # noqa: T201 - the task log
         return report
 
-    table = "{{ var.value.get('avrolake_table', '" + str(DEMO / "lake" / "logs") + "') }}"
+    table = "{{ var.value.get('avrolake_table', '" + DEFAULT_TABLE + "') }}"
+    quarantine = "{{ var.value.get('avrolake_quarantine_table', '') }}"
     retention = "{{ var.value.get('avrolake_vacuum_retention_hours', '168') }}"
     aws = "{{ var.value.get('avrolake_aws_conn_id', '') }}"
-    maintain_table.override(task_id="maintain_logs")(table, retention, aws)
+    maintain_table.override(task_id="maintain_logs")(table, quarantine, "table", retention, aws)
     maintain_table.override(task_id="maintain_quarantine")(
-        "{{ var.value.get('avrolake_table', '" + str(DEMO / "lake" / "logs") + "') }}_quarantine",
-        retention,
-        aws,
+        table, quarantine, "quarantine", retention, aws
     )
 
 

@@ -211,8 +211,8 @@ def trigger_and_wait() -> str:
 def check_table() -> None:
     step("read the Delta table back (deltalake, in the Spark image)")
     code = (
-        "import json; from avrolake.storage import S3Options as O; from deltalake import DeltaTable, QueryBuilder; "
-        "import pyarrow as pa; o = O.from_env().delta_storage_options(); t = DeltaTable('s3://lake/logs', storage_options=o); "
+        "import json, os; from avrolake.storage import S3Options as O; from deltalake import DeltaTable, QueryBuilder; "
+        "import pyarrow as pa; o = O.from_env(os.environ).delta_storage_options(); t = DeltaTable('s3://lake/logs', storage_options=o); "
         "r = pa.table(QueryBuilder().register('t', t).execute('SELECT \"_writer_schema_version\" v, COUNT(*) n FROM t GROUP BY 1 ORDER BY 1').read_all()).to_pylist(); "
         "q = DeltaTable('s3://lake/logs_quarantine', storage_options=o); "
         "qn = pa.table(QueryBuilder().register('q', q).execute('SELECT COUNT(*) n FROM q').read_all()).to_pylist()[0]['n']; "

@@ -1,10 +1,29 @@
-"""Errors a user of avrolake can see. Each names what was wrong and what to do."""
+"""Every error avrolake raises on purpose, and the kinds a file can be quarantined as.
+
+Each error says what was wrong and what to do. `exit_code` is what the CLI exits with
+(docs/cli.md): 1 for a data or gate violation, 2 for a usage or configuration error.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+EXIT_OK = 0
+EXIT_VIOLATION = 1
+EXIT_USAGE = 2
+
 
 class AvrolakeError(Exception):
-    """Base class of every error avrolake raises on purpose."""
+    """Base class of every error avrolake raises on purpose (a usage/config error by default)."""
+
+    exit_code = EXIT_USAGE
+
+
+# -- usage and configuration (exit 2) ---------------------------------------------------------
+
+
+class ConfigError(AvrolakeError):
+    """A setting is missing, malformed or contradicts the registry."""
 
 
 class SchemaParseError(AvrolakeError):
@@ -21,5 +40,86 @@ class RegistryError(AvrolakeError):
     """The on-disk registry is missing, malformed or asked for something it lacks."""
 
 
+class TableSettingsError(RegistryError):
+    """A subject's table settings (partition field, partition column) do not fit its schema."""
+
+    def __init__(self, subject: str, field: str, timestamp_fields: list[str], why: str) -> None:
+        self.subject = subject
+        self.field = field
+        self.timestamp_fields = timestamp_fields
+        choices = ", ".join(timestamp_fields) or "none"
+        super().__init__(
+            f"partition field {field!r} of subject {subject!r} {why}; its top-level timestamp "
+            f"fields are: {choices}. Set partition_field in the subject's table.json or pass "
+            "--partition-field (use '' for an unpartitioned table)."
+        )
+
+
 class StorageError(AvrolakeError):
     """A source or destination URI could not be reached or written."""
+
+
+# -- data and gate violations (exit 1) --------------------------------------------------------
+
+
+class ViolationError(AvrolakeError):
+    """The data or the registry breaks a rule; fixing the input, not the command, helps."""
+
+    exit_code = EXIT_VIOLATION
+
+
+class SchemaGateError(ViolationError):
+    """A registered version breaks its subject's compatibility level."""
+
+
+class ReconciliationError(ViolationError):
+    """Files of an interval are missing from the lake, or too many were quarantined."""
+
+
+class SchemaMigrationRequiredError(ViolationError):
+    """The reader schema changes the type of a column Delta already holds."""
+
+    def __init__(self, table_uri: str, changes: list[str]) -> None:
+        self.table_uri = table_uri
+        self.changes = changes
+        super().__init__(
+            f"table {table_uri} holds columns whose type the reader schema changes "
+            f"({'; '.join(changes)}). Delta cannot widen types in place and avrolake never "
+            f"casts silently: run `avrolake migrate --table {table_uri}` once to rewrite the "
+            "table with the new types, then run the ingest again."
+        )
+
+
+class CommitConflictError(ViolationError):
+    """Other runs kept committing to the table; nothing of this run was committed."""
+
+
+# -- one file that cannot be landed (recorded in the quarantine table, never raised to users) --
+
+
+class QuarantineKind(StrEnum):
+    NOT_AVRO = "not_avro"
+    TRUNCATED = "truncated"
+    BAD_SYNC_MARKER = "bad_sync_marker"
+    CODEC_ERROR = "codec_error"
+    CORRUPT_DATA = "corrupt_data"
+    INVALID_WRITER_SCHEMA = "invalid_writer_schema"
+    INCOMPATIBLE_SCHEMA = "incompatible_schema"
+
+
+class QuarantineError(AvrolakeError):
+    """This file cannot be landed; it goes to the quarantine table with this reason."""
+
+    def __init__(
+        self,
+        kind: QuarantineKind,
+        message: str,
+        *,
+        writer_fingerprint: str | None = None,
+        writer_schema: str | None = None,
+    ) -> None:
+        super().__init__(f"{kind.value}: {message}")
+        self.kind = kind
+        self.message = message
+        self.writer_fingerprint = writer_fingerprint
+        self.writer_schema = writer_schema

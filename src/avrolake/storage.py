@@ -1,12 +1,11 @@
 """Where files live: local paths and s3:// URIs, reached through pyarrow.fs.
 
-Only entry points read the environment (`S3Options.from_env`); everything else takes
-a `Location`, so tests and jobs choose the endpoint explicitly.
+Only entry points read the environment: they pass it to `S3Options.from_env`; everything
+else takes a `Location`, so tests and jobs choose the endpoint explicitly.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ class S3Options:
     session_token: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> S3Options:
+    def from_env(cls, environ: Mapping[str, str]) -> S3Options:
         return cls(
             endpoint_url=environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL"),
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION"),

@@ -9,9 +9,10 @@ from typing import Any
 import fastavro
 import pytest
 
-from avrolake.delta import SchemaMigrationRequiredError
-from avrolake.delta.columns import Partitioning
-from avrolake.ingest import IngestSettings, SourceFilter, run_ingest
+from avrolake.config import Backfill, IngestConfig, PartitionOverride
+from avrolake.errors import SchemaMigrationRequiredError
+from avrolake.ingest import run_ingest
+from avrolake.spark.runner import SparkRunner
 from avrolake.storage import resolve
 from tests.conftest import SHIPPED_REGISTRY
 from tests.fixtures.lake import (
@@ -26,18 +27,19 @@ from tests.fixtures.lake import (
 pytestmark = pytest.mark.spark
 
 
-def settings(tmp: Path, registry: Path = SHIPPED_REGISTRY, **extra: Any) -> IngestSettings:
-    return IngestSettings(
+def settings(tmp: Path, registry: Path = SHIPPED_REGISTRY, **extra: Any) -> IngestConfig:
+    return IngestConfig(
         source=str(tmp / "raw"),
         table=str(tmp / "lake" / "logs"),
         registry=registry,
         run_id=extra.pop("run_id", "run-1"),
+        started_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
         **extra,
     )
 
 
-def ingest(spark: Any, s: IngestSettings) -> dict[str, Any]:
-    return run_ingest(s, lambda: spark).as_dict()
+def ingest(spark: Any, s: IngestConfig) -> dict[str, Any]:
+    return run_ingest(s, SparkRunner(lambda: spark)).as_dict()
 
 
 def test_mixed_versions_land_resolved_to_the_latest_reader(spark: Any, tmp_path: Path) -> None:
@@ -194,11 +196,11 @@ def test_new_files_land_incrementally(spark: Any, tmp_path: Path) -> None:
 
 def test_backfill_range_selects_partition_hours(spark: Any, tmp_path: Path) -> None:
     generate_logs(resolve(str(tmp_path / "raw")), files=6, records=10, hours=6)
-    window = SourceFilter(
+    window = Backfill(
         since=dt.datetime(2026, 1, 1, 2, tzinfo=dt.UTC),
         until=dt.datetime(2026, 1, 1, 4, tzinfo=dt.UTC),
     )
-    summary = ingest(spark, settings(tmp_path, filters=window))
+    summary = ingest(spark, settings(tmp_path, backfill=window))
     assert (summary["files_seen"], summary["files_ingested"]) == (2, 2)
     sources = sql(
         str(tmp_path / "lake" / "logs"), 'SELECT DISTINCT "_source_file" s FROM t ORDER BY s'
@@ -256,7 +258,7 @@ def test_changed_column_type_needs_migrate_then_ingest_continues(
 
 def test_unpartitioned_table(spark: Any, tmp_path: Path) -> None:
     generate_logs(resolve(str(tmp_path / "raw")), files=2, records=10)
-    summary = ingest(spark, settings(tmp_path, partitioning=Partitioning(None)))
+    summary = ingest(spark, settings(tmp_path, partitioning=PartitionOverride(field="")))
     assert summary["records_written"] == 20
     assert not list((tmp_path / "lake" / "logs").glob("event_date=*"))
 
@@ -321,16 +323,18 @@ def test_new_reader_fields_are_added_to_the_table(spark: Any, tmp_path: Path) ->
 
 
 def test_maintenance_compacts_small_files_and_keeps_every_row(spark: Any, tmp_path: Path) -> None:
-    from avrolake.errors import AvrolakeError
-    from avrolake.orchestration.maintenance import maintain
+    from avrolake.errors import ConfigError
+    from avrolake.lake import TableRef
+    from avrolake.lake.maintenance import maintain
+    from avrolake.storage import S3Options
 
     generate_logs(resolve(str(tmp_path / "raw")), files=6, records=30, hours=1)
     ingest(spark, settings(tmp_path))
     table = str(tmp_path / "lake" / "logs")
-    report = maintain(table, {})
+    report = maintain(TableRef.at(table, S3Options()))
     assert report["before"]["files"] == 6
     assert report["after"]["files"] == 1
     assert report["after"]["version"] > report["before"]["version"]
     assert sql(table, "SELECT COUNT(*) n FROM t") == [{"n": 180}]
-    with pytest.raises(AvrolakeError, match="below 168h"):
-        maintain(table, {}, retention_hours=1)
+    with pytest.raises(ConfigError, match="below 168h"):
+        maintain(TableRef.at(table, S3Options()), retention_hours=1)

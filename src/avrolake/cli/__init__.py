@@ -1,17 +1,17 @@
-"""The `avrolake` command line. The only layer that prints or reads the environment."""
+"""The `avrolake` command line. The only layer that prints or reads the environment.
+
+Exit codes (docs/cli.md): 0 ok, 1 a data or gate violation, 2 a usage or configuration error.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
 from avrolake.cli import compat, generate, ingest, schemas
-from avrolake.errors import AvrolakeError
-
-EXIT_USAGE = 2
+from avrolake.errors import EXIT_USAGE, AvrolakeError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,12 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     schemas.register(commands)
     generate.register(commands)
     ingest.register(commands)
-    ingest.register_migrate(commands)
     return parser
-
-
-def default_registry() -> str:
-    return os.environ.get("AVROLAKE_REGISTRY", "schemas")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except AvrolakeError as exc:
         print(f"avrolake: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return exc.exit_code
     except (ValueError, OSError) as exc:
         print(f"avrolake: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from avrolake.config import registry_from_env
 from avrolake.generate import CODECS, GenerateSpec, generate
 from avrolake.registry import Registry
 from avrolake.storage import S3Options, resolve
 
 
 def register(commands: Any) -> None:
-    from avrolake.cli import default_registry
-
     cmd = commands.add_parser(
         "generate",
         help="write realistic mixed-version Avro log files (and broken ones)",
         description="Write seeded, mixed-version Avro log files for demos, tests and benchmarks.",
     )
     cmd.add_argument("--out", required=True, help="local directory or s3://bucket/prefix")
-    cmd.add_argument("--registry", type=Path, default=Path(default_registry()))
-    cmd.add_argument("--subject", default="log_event")
+    cmd.add_argument("--registry", type=Path, default=registry_from_env(os.environ))
+    cmd.add_argument("--subject", help="subject to write (default: the registry's only one)")
     cmd.add_argument("--versions", help="comma-separated versions to mix (default: all)")
     cmd.add_argument("--files", type=int, default=6, help="good files to write (default 6)")
     cmd.add_argument("--records", type=int, default=1000, help="records per file (default 1000)")
@@ -50,9 +50,10 @@ def parse_versions(text: str | None, available: list[int]) -> list[int]:
 
 def run(args: argparse.Namespace) -> int:
     registry = Registry(args.registry)
-    versions = registry.versions(args.subject)
+    subject = registry.resolve_subject(args.subject)
+    versions = registry.versions(subject)
     numbers = parse_versions(args.versions, [v.version for v in versions])
-    chosen = [registry.version(args.subject, n) for n in numbers]
+    chosen = [registry.version(subject, n) for n in numbers]
     spec = GenerateSpec(
         files=args.files,
         records=args.records,
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         if total >= 20 and (done % max(1, total // 10) == 0 or done == total):
             print(f"generate: {done}/{total} files", file=sys.stderr)
 
-    report = generate(chosen, resolve(args.out, S3Options.from_env()), spec, progress)
+    report = generate(chosen, resolve(args.out, S3Options.from_env(os.environ)), spec, progress)
     summary = report.as_dict()
     if args.json:
         print(json.dumps(summary))

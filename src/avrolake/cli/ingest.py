@@ -1,17 +1,30 @@
-"""`avrolake ingest` and `avrolake status`: the job and what it landed."""
+"""`avrolake ingest`, `status` and `migrate`: the job, what it landed, a one-time rewrite.
+
+The entry point of the job: it reads the arguments and the environment once, builds the
+`IngestConfig`, and hands it to the library. `jobs/ingest_logs.py` (spark-submit) calls the
+same `main(["ingest", …])`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import os
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
-from avrolake.delta.columns import Partitioning
-from avrolake.ingest import IngestSettings, SourceFilter, run_ingest, table_status
-from avrolake.storage import S3Options, resolve
+from avrolake.config import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MASTER,
+    Backfill,
+    IngestConfig,
+    PartitionOverride,
+    registry_from_env,
+)
+from avrolake.storage import S3Options
 
 
 def _when(text: str) -> dt.datetime:
@@ -19,70 +32,106 @@ def _when(text: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def add_ingest_arguments(cmd: argparse.ArgumentParser, default_registry: str) -> None:
+def _add_registry_arguments(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--registry",
+        type=Path,
+        default=registry_from_env(os.environ),
+        help="registry directory (default: $AVROLAKE_REGISTRY or ./schemas)",
+    )
+    cmd.add_argument("--subject", help="the subject to land (default: the registry's only one)")
+    cmd.add_argument(
+        "--partition-field",
+        help="timestamp field whose UTC date partitions the table ('' for none; default: the "
+        "subject's table.json, else its first timestamp field)",
+    )
+    cmd.add_argument("--partition-column", help="name of the partition column (event_date)")
+
+
+def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--source", required=True, help="raw Avro: s3://bucket/prefix or a dir")
     cmd.add_argument("--table", required=True, help="Delta table: s3://bucket/path or a dir")
-    cmd.add_argument("--registry", type=Path, default=Path(default_registry))
-    cmd.add_argument("--subject", default="log_event")
+    _add_registry_arguments(cmd)
     cmd.add_argument("--quarantine-table", help="default: <table>_quarantine")
-    cmd.add_argument("--master", default="local[2]", help="local[N] or spark://host:7077")
+    cmd.add_argument(
+        "--master",
+        default=DEFAULT_MASTER,
+        help=f"local[N] or spark://host:7077 (default {DEFAULT_MASTER}; under spark-submit "
+        "its own --master wins)",
+    )
     cmd.add_argument("--run-id", help="identifies the run in the table (default: random)")
     cmd.add_argument("--since", type=_when, help="only dt=/hour= partitions at or after (ISO)")
     cmd.add_argument("--until", type=_when, help="only dt=/hour= partitions before (ISO)")
     cmd.add_argument("--modified-after", type=_when, help="only objects modified at or after")
     cmd.add_argument("--modified-before", type=_when, help="only objects modified before")
     cmd.add_argument(
-        "--partition-field",
-        default="timestamp",
-        help="timestamp field whose UTC date partitions the table ('' for none)",
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"records per Arrow batch (default {DEFAULT_BATCH_SIZE})",
     )
-    cmd.add_argument("--partition-column", default="event_date")
-    cmd.add_argument("--batch-size", type=int, default=8192, help="records per Arrow batch")
     cmd.add_argument("--json", action="store_true", help="print the run summary as the last line")
 
 
-def settings_from_args(args: argparse.Namespace) -> IngestSettings:
-    return IngestSettings(
+def _partitioning(args: argparse.Namespace) -> PartitionOverride:
+    return PartitionOverride(args.partition_field, args.partition_column or None)
+
+
+def config_from_args(args: argparse.Namespace, environ: dict[str, str]) -> IngestConfig:
+    """The job's one settings object: arguments first, then the environment, then defaults."""
+    under_spark_submit = "PYSPARK_GATEWAY_PORT" in environ  # spark-submit's master wins
+    return IngestConfig(
         source=args.source,
         table=args.table,
-        registry=args.registry,
-        subject=args.subject,
-        quarantine_table=args.quarantine_table,
-        master=args.master,
         run_id=args.run_id or uuid.uuid4().hex,
-        filters=SourceFilter(args.since, args.until, args.modified_after, args.modified_before),
-        partitioning=Partitioning(args.partition_field or None, args.partition_column),
-        batch_size=args.batch_size,
-        s3=S3Options.from_env(),
         started_at=dt.datetime.now(dt.UTC),
+        registry=args.registry,
+        subject=args.subject or None,
+        quarantine_table=args.quarantine_table or None,
+        master=None if under_spark_submit else args.master,
+        backfill=Backfill(args.since, args.until, args.modified_after, args.modified_before),
+        partitioning=_partitioning(args),
+        batch_size=args.batch_size,
+        s3=S3Options.from_env(environ),
     )
 
 
 def register(commands: Any) -> None:
-    from avrolake.cli import default_registry
-
     cmd = commands.add_parser(
         "ingest",
         help="land new Avro files in the Delta table (the job)",
         description="Resolve every new Avro file to the latest reader schema and land it in Delta.",
     )
-    add_ingest_arguments(cmd, default_registry())
+    add_ingest_arguments(cmd)
     cmd.set_defaults(run=run)
     status = commands.add_parser("status", help="what a landed table holds")
     status.add_argument("--table", required=True)
+    status.add_argument("--quarantine-table", help="default: <table>_quarantine")
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=run_status)
+    migrate = commands.add_parser(
+        "migrate",
+        help="rewrite a table once to the reader schema's column types",
+        description="Rewrite a Delta table with the latest reader schema's types (e.g. after an "
+        "int->long promotion). Ingest refuses to run until this is done; nothing is cast silently.",
+    )
+    migrate.add_argument("--table", required=True)
+    _add_registry_arguments(migrate)
+    migrate.set_defaults(run=run_migrate)
 
 
 def run(args: argparse.Namespace) -> int:
-    from avrolake.spark.session import SessionHolder
+    from avrolake.ingest import run_ingest
+    from avrolake.spark.runner import SparkRunner
+    from avrolake.spark.session import SessionHolder, spark_environment
 
-    settings = settings_from_args(args)
-    spark = SessionHolder(settings.master)
+    config = config_from_args(args, dict(os.environ))
+    spark_environment(os.environ, config.master, sys.executable)
+    session = SessionHolder(config.master, sys.executable)
     try:
-        summary = run_ingest(settings, spark)
+        summary = run_ingest(config, SparkRunner(session))
     finally:
-        spark.stop()
+        session.stop()  # before the summary: spark-submit merges stderr into stdout
     print_summary(summary.as_dict(), as_json=args.json)
     return 0
 
@@ -106,11 +155,10 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    s3 = S3Options.from_env()
-    location = resolve(args.table, s3)
-    status = table_status(
-        location.delta_uri(), s3.delta_storage_options() if location.is_s3 else {}
-    )
+    from avrolake.lake import TableRef, table_status
+
+    s3 = S3Options.from_env(os.environ)
+    status = table_status(TableRef.at(args.table, s3, quarantine=args.quarantine_table))
     if args.json:
         print(json.dumps(status, default=str))
         return 0
@@ -128,39 +176,17 @@ def run_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_migrate(commands: Any) -> None:
-    from avrolake.cli import default_registry
-
-    cmd = commands.add_parser(
-        "migrate",
-        help="rewrite a table once to the reader schema's column types",
-        description="Rewrite a Delta table with the latest reader schema's types (e.g. after an "
-        "int->long promotion). Ingest refuses to run until this is done; nothing is cast silently.",
-    )
-    cmd.add_argument("--table", required=True)
-    cmd.add_argument("--registry", type=Path, default=Path(default_registry()))
-    cmd.add_argument("--subject", default="log_event")
-    cmd.add_argument("--partition-field", default="timestamp")
-    cmd.add_argument("--partition-column", default="event_date")
-    cmd.set_defaults(run=run_migrate)
-
-
 def run_migrate(args: argparse.Namespace) -> int:
-    from avrolake.decode import ReaderPlan
-    from avrolake.delta import table_schema
-    from avrolake.delta.migrate import migrate_table
-    from avrolake.registry import Registry
+    from avrolake.ingest import resolve_target
+    from avrolake.lake.migrate import migrate_table
 
-    latest = Registry(args.registry).latest(args.subject)
-    plan = ReaderPlan(args.subject, latest.doc, {})
-    partitioning = Partitioning(args.partition_field or None, args.partition_column)
-    s3 = S3Options.from_env()
-    location = resolve(args.table, s3)
-    version = migrate_table(
-        location.delta_uri(),
-        table_schema(plan.data_schema, partitioning),
-        partitioning.columns,
-        s3.delta_storage_options() if location.is_s3 else {},
+    s3 = S3Options.from_env(os.environ)
+    target = resolve_target(
+        args.registry, args.subject or None, _partitioning(args), args.table, s3
     )
-    print(f"migrated {args.table} to {args.subject} v{latest.version}: table version {version}")
+    version = migrate_table(target.table, target.schema)
+    print(
+        f"migrated {args.table} to {target.subject} v{target.reader_version}: "
+        f"table version {version}"
+    )
     return 0

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
+from avrolake.config import registry_from_env
 from avrolake.registry import Registry
 from avrolake.registry.diff import diff_records
 
 
 def register(commands: Any) -> None:
-    from avrolake.cli import default_registry
-
     group = commands.add_parser("schemas", help="inspect and check the schema registry")
     sub = group.add_subparsers(dest="schemas_command", required=True, metavar="ACTION")
 
@@ -22,7 +22,7 @@ def register(commands: Any) -> None:
         cmd.add_argument(
             "--registry",
             type=Path,
-            default=Path(default_registry()),
+            default=registry_from_env(os.environ),
             help="registry directory (default: $AVROLAKE_REGISTRY or ./schemas)",
         )
         cmd.set_defaults(run=run)

@@ -1,14 +1,13 @@
 """Decoding: one Avro file, its writer schema resolved to the reader schema, as Arrow."""
 
 from avrolake.decode.arrow_types import arrow_schema, arrow_type, member_name
-from avrolake.decode.avro_file import AvroFile, QuarantineError, QuarantineKind, ReaderPlan
+from avrolake.decode.avro_file import AvroFile, ReaderPlan, reader_plan
 
 __all__ = [
     "AvroFile",
-    "QuarantineError",
-    "QuarantineKind",
     "ReaderPlan",
     "arrow_schema",
     "arrow_type",
     "member_name",
+    "reader_plan",
 ]

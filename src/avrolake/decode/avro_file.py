@@ -13,7 +13,6 @@ import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import cached_property
 from typing import IO, Any
 
@@ -21,41 +20,14 @@ import fastavro
 import pyarrow as pa
 
 from avrolake.compatibility import check_compatibility
+from avrolake.config import DEFAULT_BATCH_SIZE
 from avrolake.decode.arrow_types import arrow_schema, fastavro_reader_doc, value_fixer
-from avrolake.errors import AvrolakeError, SchemaParseError
-from avrolake.registry import schema_fingerprint
+from avrolake.errors import AvrolakeError, QuarantineError, QuarantineKind, SchemaParseError
+from avrolake.registry import Registry, schema_fingerprint
 from avrolake.schema import Record, parse_schema
 
 log = logging.getLogger(__name__)
 MAGIC = b"Obj\x01"
-
-
-class QuarantineKind(StrEnum):
-    NOT_AVRO = "not_avro"
-    TRUNCATED = "truncated"
-    BAD_SYNC_MARKER = "bad_sync_marker"
-    CODEC_ERROR = "codec_error"
-    CORRUPT_DATA = "corrupt_data"
-    INVALID_WRITER_SCHEMA = "invalid_writer_schema"
-    INCOMPATIBLE_SCHEMA = "incompatible_schema"
-
-
-class QuarantineError(AvrolakeError):
-    """This file cannot be landed; it goes to the quarantine table with this reason."""
-
-    def __init__(
-        self,
-        kind: QuarantineKind,
-        message: str,
-        *,
-        writer_fingerprint: str | None = None,
-        writer_schema: str | None = None,
-    ) -> None:
-        super().__init__(f"{kind.value}: {message}")
-        self.kind = kind
-        self.message = message
-        self.writer_fingerprint = writer_fingerprint
-        self.writer_schema = writer_schema
 
 
 @dataclass(frozen=True)
@@ -65,7 +37,7 @@ class ReaderPlan:
     subject: str
     reader_doc: Any
     versions_by_fingerprint: dict[str, int]
-    batch_size: int = 8192
+    batch_size: int = DEFAULT_BATCH_SIZE
     _compat_cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
@@ -111,6 +83,19 @@ class ReaderPlan:
                 or None
             )
         return self._compat_cache[fingerprint]
+
+
+def reader_plan(
+    registry: Registry, subject: str, batch_size: int = DEFAULT_BATCH_SIZE
+) -> ReaderPlan:
+    """The plan for a subject: its latest version reads, every version is known by fingerprint."""
+    versions = registry.versions(subject)
+    return ReaderPlan(
+        subject,
+        registry.reader(subject).doc,
+        {v.fingerprint: v.version for v in versions},
+        batch_size=batch_size,
+    )
 
 
 class AvroFile:

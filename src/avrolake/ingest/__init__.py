@@ -1,18 +1,24 @@
-"""The ingestion job: discovery, planning, tasks, the one commit, the run summary."""
+"""The ingestion job: plan (discover, group), worker (one group -> typed outcomes), job."""
 
-from avrolake.ingest.discover import SourceFilter, discover, partition_hour, plan_groups
-from avrolake.ingest.job import run_ingest
-from avrolake.ingest.settings import IngestSettings
-from avrolake.ingest.status import table_status
+from avrolake.ingest.job import SerialRunner, Target, TaskRunner, resolve_target, run_ingest
+from avrolake.ingest.plan import SourceFile, discover, partition_hour, plan_groups
 from avrolake.ingest.summary import RunSummary
+from avrolake.ingest.worker import Landed, Outcome, Quarantined, WorkerContext, run_group
 
 __all__ = [
-    "IngestSettings",
+    "Landed",
+    "Outcome",
+    "Quarantined",
     "RunSummary",
-    "SourceFilter",
+    "SerialRunner",
+    "SourceFile",
+    "Target",
+    "TaskRunner",
+    "WorkerContext",
     "discover",
     "partition_hour",
     "plan_groups",
+    "resolve_target",
+    "run_group",
     "run_ingest",
-    "table_status",
 ]

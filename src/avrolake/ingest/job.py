@@ -1,64 +1,115 @@
-"""The ingestion job: discover -> plan -> decode and write on Spark -> ONE Delta commit."""
+"""The ingestion job on the driver: plan -> run the workers -> ONE Delta commit -> summary.
+
+The job does not know Spark: it is handed a `TaskRunner` (the Spark runner in production,
+`SerialRunner` in-process) and gets typed outcomes back. Nothing here reads the environment.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections import Counter
-from collections.abc import Callable
-from typing import Any
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
-from avrolake.decode import ReaderPlan
-from avrolake.delta import (
+import pyarrow as pa
+
+from avrolake.config import IngestConfig, PartitionOverride
+from avrolake.decode import ReaderPlan, reader_plan
+from avrolake.errors import ConfigError
+from avrolake.ingest.plan import SourceFile, discover, plan_groups
+from avrolake.ingest.summary import RunSummary
+from avrolake.ingest.worker import Landed, Outcome, Quarantined, WorkerContext, run_group
+from avrolake.lake import (
     QuarantineRow,
+    TableRef,
     append_quarantine,
     commit_run,
+    count_by_version,
+    file_schema,
     landed_sources,
-    open_table,
-    quarantine_uri,
     quarantined_sources,
     table_schema,
 )
-from avrolake.ingest.discover import discover, plan_groups
-from avrolake.ingest.settings import IngestSettings
-from avrolake.ingest.summary import RunSummary
-from avrolake.ingest.task import FileResult, TaskContext
-from avrolake.registry import Registry
-from avrolake.spark.session import progress_logger
-from avrolake.spark.tasks import run_file_groups
-from avrolake.storage import resolve
+from avrolake.registry import Registry, TableSettings
+from avrolake.storage import S3Options, resolve
 
 log = logging.getLogger(__name__)
+_RUN_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:+-]{0,254}$")
 
 
-def run_ingest(settings: IngestSettings, spark_factory: Callable[[], Any]) -> RunSummary:
-    """Land every new file of the source once; Spark starts only when there is work."""
-    registry = Registry(settings.registry)
-    versions = registry.versions(settings.subject)
-    reader = versions[-1]
-    plan = ReaderPlan(
-        settings.subject,
-        reader.doc,
-        {v.fingerprint: v.version for v in versions},
-        batch_size=settings.batch_size,
+class TaskRunner(Protocol):
+    """Runs groups of source files through `run_group` somewhere, returns every outcome."""
+
+    def parallelism(self) -> int: ...
+
+    def run(self, groups: list[list[SourceFile]], ctx: WorkerContext) -> list[Outcome]: ...
+
+
+class SerialRunner:
+    """Every group in this process, one after another (tests, debugging, tiny inputs)."""
+
+    def parallelism(self) -> int:
+        return 1
+
+    def run(self, groups: list[list[SourceFile]], ctx: WorkerContext) -> list[Outcome]:
+        return [outcome for group in groups for outcome in run_group(group, ctx)]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A subject's reader plan and the table it lands in, checked before anything is written."""
+
+    subject: str
+    reader_version: int
+    plan: ReaderPlan
+    table: TableRef
+    settings: TableSettings
+    schema: pa.Schema  # the Delta table's schema
+
+
+def resolve_target(
+    registry_dir: Path,
+    subject: str | None,
+    partitioning: PartitionOverride,
+    table: str,
+    s3: S3Options,
+    *,
+    quarantine: str | None = None,
+    batch_size: int | None = None,
+) -> Target:
+    """Subject, table settings, reader plan and table handle, all validated (no I/O on tables)."""
+    registry = Registry(registry_dir)
+    name = registry.resolve_subject(subject)
+    settings = registry.table_settings(name, partitioning)
+    plan = reader_plan(registry, name, batch_size) if batch_size else reader_plan(registry, name)
+    ref = TableRef.at(table, s3, quarantine=quarantine or None, settings=settings)
+    version = registry.reader(name).version
+    log.info("subject %s: reader v%d; table %s", name, version, settings.describe())
+    return Target(name, version, plan, ref, settings, table_schema(plan.data_schema, settings))
+
+
+def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
+    """Land every new file of the source once; the runner starts only when there is work."""
+    if not _RUN_ID.match(config.run_id) or ".." in config.run_id:
+        raise ConfigError(
+            f"run id {config.run_id!r} may hold only letters, digits and _ . : + - "
+            "(it becomes part of data file names)"
+        )
+    target = resolve_target(
+        config.registry,
+        config.subject,
+        config.partitioning,
+        config.table,
+        config.s3,
+        quarantine=config.quarantine_table,
+        batch_size=config.batch_size,
     )
-    source = resolve(settings.source, settings.s3)
-    table_loc = resolve(settings.table, settings.s3)
-    options = settings.s3.delta_storage_options() if table_loc.is_s3 else {}
-    q_uri = settings.quarantine_table or quarantine_uri(table_loc.delta_uri())
-    schema = table_schema(plan.data_schema, settings.partitioning)
-    partition_by = settings.partitioning.columns
-    log.info(
-        "reader schema: %s v%d; source %s; table %s",
-        settings.subject,
-        reader.version,
-        settings.source,
-        settings.table,
-    )
-
-    files = discover(source, settings.filters)
-    summary = RunSummary(settings.run_id, files_seen=len(files))
-    table = open_table(table_loc.delta_uri(), schema, partition_by, options)
-    done = landed_sources(table, [f.uri for f in files]) | quarantined_sources(q_uri, options)
+    files = discover(resolve(config.source, config.s3), config.backfill)
+    summary = RunSummary(config.run_id, files_seen=len(files))
+    table = target.table.open_or_create(target.schema)
+    done = landed_sources(table, [f.uri for f in files]) | quarantined_sources(target.table)
     new = [f for f in files if f.uri not in done]
     summary.files_skipped = len(files) - len(new)
     summary.table_version = table.version()
@@ -70,99 +121,97 @@ def run_ingest(settings: IngestSettings, spark_factory: Callable[[], Any]) -> Ru
     )
     if not new:
         return summary
-
-    spark = spark_factory()
-    groups = plan_groups(new, spark.sparkContext.defaultParallelism, settings.max_task_bytes)
-    ctx = TaskContext(
-        plan,
-        settings.source,
-        settings.table,
-        settings.s3,
-        settings.run_id,
-        settings.started_at,
-        settings.partitioning,
-        schema.remove(schema.get_field_index(partition_by[0])) if partition_by else schema,
+    groups = plan_groups(new, runner.parallelism(), config.max_task_bytes)
+    ctx = WorkerContext(
+        target.plan,
+        config.source,
+        target.table,
+        config.run_id,
+        config.started_at,
+        file_schema(target.schema, target.settings),
     )
     log.info("decoding %d file(s) in %d task(s)", len(new), len(groups))
-    with progress_logger(spark, "ingest"):
-        results = run_file_groups(spark, groups, ctx)
-    _commit(settings, table, schema, partition_by, results, summary)
-    _quarantine(settings, q_uri, options, results, summary)
+    outcomes = runner.run(groups, ctx)
+    landed = [o for o in outcomes if isinstance(o, Landed)]
+    quarantined = [o for o in outcomes if isinstance(o, Quarantined)]
+    _commit(target, table, landed, quarantined, config.run_id, summary)
+    _quarantine(target.table, quarantined, config.run_id, config.started_at, summary)
     return summary
 
 
 def _commit(
-    settings: IngestSettings,
+    target: Target,
     table: Any,
-    schema: Any,
-    partition_by: list[str],
-    results: list[FileResult],
+    landed: list[Landed],
+    quarantined: list[Quarantined],
+    run_id: str,
     summary: RunSummary,
 ) -> None:
-    landed = {r.source: r for r in results if r.status == "ingested"}
+    by_source = {o.source: o for o in landed}
 
-    def metadata(sources: list[str]) -> dict[str, Any]:
+    def audit(sources: list[str]) -> dict[str, Any]:
         return {
-            "run_id": settings.run_id,
-            "subject": settings.subject,
+            "run_id": run_id,
+            "subject": target.subject,
+            "reader_version": target.reader_version,
             "source_files": [
                 {
                     "path": s,
-                    "writer_version": landed[s].writer_version,
-                    "writer_fingerprint": landed[s].writer_fingerprint,
-                    "records": landed[s].records,
+                    "writer_version": by_source[s].writer_version,
+                    "writer_fingerprint": by_source[s].writer_fingerprint,
+                    "records": by_source[s].records,
                 }
                 for s in sources
             ],
-            "quarantined_files": [r.source for r in results if r.status == "quarantined"],
+            "quarantined_files": [q.source for q in quarantined],
         }
 
     version, dropped = commit_run(
-        table, {s: r.adds for s, r in landed.items()}, schema, partition_by, metadata
+        table,
+        {o.source: o.adds for o in landed},
+        target.schema,
+        target.settings.partition_columns,
+        audit,
     )
     for source in dropped:
         log.warning("%s was landed by a concurrent run; not committed again", source)
-        landed.pop(source)
-    counts: Counter[str] = Counter()
-    for r in landed.values():
-        counts[str(r.writer_version) if r.writer_version is not None else "unregistered"] += (
-            r.records
-        )
-    summary.files_ingested = len(landed)
+        by_source.pop(source)
+    summary.files_ingested = len(by_source)
     summary.files_skipped += len(dropped)
-    summary.records_written = sum(counts.values())
-    summary.records_by_writer_version = dict(sorted(counts.items()))
+    summary.records_by_writer_version = count_by_version(
+        (o.writer_version, o.records) for o in by_source.values()
+    )
+    summary.records_written = sum(summary.records_by_writer_version.values())
     if version is not None:
         summary.table_version = version
         log.info(
             "committed table version %d: %d records from %d file(s)",
             version,
             summary.records_written,
-            len(landed),
+            len(by_source),
         )
 
 
 def _quarantine(
-    settings: IngestSettings,
-    uri: str,
-    options: dict[str, str],
-    results: list[FileResult],
+    table: TableRef,
+    bad: list[Quarantined],
+    run_id: str,
+    started_at: dt.datetime,
     summary: RunSummary,
 ) -> None:
-    bad = [r for r in results if r.status == "quarantined"]
     rows = [
         QuarantineRow(
-            r.source,
-            r.size,
-            r.error_kind or "unknown",
-            r.message or "",
-            r.writer_fingerprint,
-            r.writer_schema,
-            settings.run_id,
-            settings.started_at,
+            q.source,
+            q.size,
+            q.kind,
+            q.reason,
+            q.writer_fingerprint,
+            q.writer_schema,
+            run_id,
+            started_at,
         )
-        for r in bad
+        for q in bad
     ]
-    append_quarantine(uri, rows, options)
+    append_quarantine(table, rows)
     summary.files_quarantined = len(bad)
-    summary.quarantined = [{"path": r.source, "error_kind": r.error_kind or ""} for r in bad]
+    summary.quarantined = [{"path": q.source, "error_kind": q.kind.value} for q in bad]

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from avrolake.errors import AvrolakeError
+from avrolake.errors import SchemaGateError
 from avrolake.registry import Registry
-
-
-class SchemaGateError(AvrolakeError):
-    """A registered version breaks its subject's compatibility level."""
 
 
 def schema_gate(registry_dir: Path, subject: str | None = None) -> str:
     """Check the registry; return a one-line verdict, or raise naming every violation."""
     registry = Registry(registry_dir)
-    subjects = [subject] if subject else registry.subjects()
+    subjects = [registry.resolve_subject(subject)] if subject else registry.subjects()
     problems = []
     for name in subjects:
         problems += [f"{name}: {v.describe()}" for v in registry.check(name)]

@@ -7,6 +7,7 @@ from avrolake.registry.store import (
     canonical_form,
     schema_fingerprint,
 )
+from avrolake.registry.table_settings import TableSettings, timestamp_fields
 from avrolake.schema import Schema, load_schema, parse_schema
 
 __all__ = [
@@ -14,8 +15,10 @@ __all__ = [
     "Schema",
     "SchemaVersion",
     "SubjectViolation",
+    "TableSettings",
     "canonical_form",
     "load_schema",
     "parse_schema",
     "schema_fingerprint",
+    "timestamp_fields",
 ]

@@ -16,12 +16,19 @@ from typing import Any
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 from avrolake.compatibility import CompatibilityLevel, LevelViolation, check_level
+from avrolake.config import NO_OVERRIDE, PartitionOverride
 from avrolake.errors import RegistryError
-from avrolake.schema import Schema, parse_schema
+from avrolake.registry.table_settings import (
+    TableSettings,
+    read_settings_file,
+    resolve_table_settings,
+)
+from avrolake.schema import Record, Schema, parse_schema
 from avrolake.schema.avsc import read_schema_json
 
 DEFAULT_LEVEL = CompatibilityLevel.BACKWARD_TRANSITIVE
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.avsc$")
+_SUBJECT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$")
 
 
 def canonical_form(doc: Any) -> str:
@@ -75,6 +82,38 @@ class Registry:
     def subjects(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and _has_versions(p))
 
+    def resolve_subject(self, subject: str | None) -> str:
+        """`subject` itself (checked), or the registry's only subject when None."""
+        if subject is not None:
+            _check_subject_name(subject)
+            return subject
+        subjects = self.subjects()
+        if len(subjects) != 1:
+            raise RegistryError(
+                f"registry {self.root} holds {len(subjects)} subjects "
+                f"({', '.join(subjects) or 'none'}); name one with --subject"
+            )
+        return subjects[0]
+
+    def reader(self, subject: str) -> SchemaVersion:
+        """The subject's reader schema: its latest version, which must be a record."""
+        latest = self.latest(subject)
+        if not isinstance(latest.schema, Record):
+            raise RegistryError(
+                f"the reader schema of {subject!r} ({latest.path}) must be a record, "
+                f"not {latest.schema.type}"
+            )
+        return latest
+
+    def table_settings(
+        self, subject: str, override: PartitionOverride = NO_OVERRIDE
+    ) -> TableSettings:
+        """How the subject's table is partitioned: command line > table.json > derived."""
+        reader = self.reader(subject).schema
+        assert isinstance(reader, Record)
+        stored = read_settings_file(self.root / subject)
+        return resolve_table_settings(subject, reader, stored, override)
+
     def versions(self, subject: str) -> list[SchemaVersion]:
         if subject not in self._versions:
             self._versions[subject] = self._load(subject)
@@ -119,6 +158,7 @@ class Registry:
         return violations
 
     def _load(self, subject: str) -> list[SchemaVersion]:
+        _check_subject_name(subject)
         directory = self.root / subject
         if not directory.is_dir() or not _has_versions(directory):
             known = ", ".join(self.subjects()) or "none"
@@ -136,6 +176,14 @@ class Registry:
                 f"without gaps; found {found}"
             )
         return [_load_version(subject, n, p) for n, p in numbered]
+
+
+def _check_subject_name(subject: str) -> None:
+    if not _SUBJECT.match(subject) or ".." in subject:
+        raise RegistryError(
+            f"subject {subject!r} is not a valid subject name: use letters, digits, '_', '-' "
+            "and '.', not starting with '.' (a subject is a folder inside the registry)"
+        )
 
 
 def _has_versions(directory: Path) -> bool:

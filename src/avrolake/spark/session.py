@@ -3,29 +3,34 @@
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 
-def build_session(master: str | None, app_name: str = "avrolake-ingest") -> Any:
-    """A session whose Python workers run this interpreter, with UTC timestamps.
+def spark_environment(environ: MutableMapping[str, str], master: str | None, python: str) -> None:
+    """What an entry point sets in its environment before Spark starts.
+
+    Python workers must run `python` (it has avrolake and its pinned dependencies), and a
+    local master binds to 127.0.0.1 (it needs no network). Values already set are kept.
+    """
+    environ.setdefault("PYSPARK_PYTHON", python)
+    environ.setdefault("PYSPARK_DRIVER_PYTHON", python)
+    if master is not None and master.startswith("local"):
+        environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+def build_session(master: str | None, python: str, app_name: str = "avrolake-ingest") -> Any:
+    """A session whose Python workers run `python`, with UTC timestamps.
 
     master None keeps the one spark-submit was given.
     """
     from pyspark.sql import SparkSession
 
-    # Python workers must run this interpreter (it has avrolake and its pinned dependencies).
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     local = master is not None and master.startswith("local")
-    if local:
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local mode needs no network
     builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
     if local:
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
@@ -34,8 +39,8 @@ def build_session(master: str | None, app_name: str = "avrolake-ingest") -> Any:
     builder = (
         builder.appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.pyspark.python", sys.executable)
-        .config("spark.pyspark.driver.python", sys.executable)
+        .config("spark.pyspark.python", python)
+        .config("spark.pyspark.driver.python", python)
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
@@ -50,13 +55,13 @@ def build_session(master: str | None, app_name: str = "avrolake-ingest") -> Any:
 class SessionHolder:
     """Builds the session on first use, so runs with nothing to do never start Spark."""
 
-    def __init__(self, master: str | None) -> None:
-        self.master = master
+    def __init__(self, master: str | None, python: str) -> None:
+        self.master, self.python = master, python
         self.session: Any = None
 
     def __call__(self) -> Any:
         if self.session is None:
-            self.session = build_session(self.master)
+            self.session = build_session(self.master, self.python)
         return self.session
 
     def stop(self) -> None:

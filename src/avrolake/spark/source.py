@@ -7,17 +7,22 @@ from the listed files (one per large file, small files grouped).
     from avrolake.spark.source import register
     register(spark)
     df = (spark.read.format("avrolake")
-          .option("path", "s3://raw/logs").option("registry", "schemas")
-          .option("subject", "log_event").option("mode", "DROPMALFORMED").load())
+          .option("path", "s3://raw/events").option("registry", "schemas")
+          .option("subject", "my_subject").option("mode", "DROPMALFORMED").load())
 
-mode FAILFAST (default) stops on an unreadable file; DROPMALFORMED skips it with a warning
-(the ingest job quarantines instead). S3 settings come from the standard AWS_* variables.
+Options: path (required), registry (default ./schemas), subject (default: the registry's
+only subject), mode, batchSize. mode FAILFAST (default) stops on an unreadable file;
+DROPMALFORMED skips it with a warning (the ingest job quarantines instead).
+
+Like the CLI, this is an entry point: S3 settings come from the driver's standard AWS_*
+variables, read once when the read is planned, and travel to the tasks with the plan.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +31,18 @@ from typing import Any
 import pyarrow as pa
 from pyspark.sql.datasource import DataSource, DataSourceReader, InputPartition
 
-from avrolake.decode import AvroFile, QuarantineError, ReaderPlan
-from avrolake.delta.columns import METADATA_FIELDS
-from avrolake.ingest.discover import SourceFilter, discover, plan_groups
-from avrolake.ingest.sources import SourceFile
-from avrolake.ingest.task import with_metadata
+from avrolake.config import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_TASK_BYTES,
+    DEFAULT_READ_PARALLELISM,
+    DEFAULT_REGISTRY,
+    Backfill,
+)
+from avrolake.decode import AvroFile, ReaderPlan, reader_plan
+from avrolake.errors import QuarantineError
+from avrolake.ingest import SourceFile, discover, plan_groups
+from avrolake.ingest.worker import with_metadata
+from avrolake.lake import METADATA_FIELDS
 from avrolake.registry import Registry
 from avrolake.storage import S3Options, resolve
 
@@ -48,13 +60,10 @@ class AvrolakeDataSource(DataSource):
         return "avrolake"
 
     def _plan(self) -> ReaderPlan:
-        registry = Registry(Path(self.options.get("registry", "schemas")))
-        subject = self.options.get("subject", "log_event")
-        versions = registry.versions(subject)
-        return ReaderPlan(
-            subject, versions[-1].doc, {v.fingerprint: v.version for v in versions},
-            batch_size=int(self.options.get("batchsize", 8192)),
-        )  # fmt: skip
+        registry = Registry(Path(self.options.get("registry", str(DEFAULT_REGISTRY))))
+        subject = registry.resolve_subject(self.options.get("subject"))
+        batch_size = int(self.options.get("batchsize", DEFAULT_BATCH_SIZE))
+        return reader_plan(registry, subject, batch_size)
 
     def schema(self) -> Any:
         from pyspark.sql.pandas.types import from_arrow_schema
@@ -68,21 +77,24 @@ class AvrolakeDataSource(DataSource):
                 'the avrolake source needs .option("path", "s3://bucket/prefix or a dir")'
             )
         return AvrolakeReader(
-            self._plan(), self.options["path"], self.options.get("mode", "FAILFAST").upper()
+            self._plan(),
+            self.options["path"],
+            self.options.get("mode", "FAILFAST").upper(),
+            S3Options.from_env(os.environ),
         )
 
 
 class AvrolakeReader(DataSourceReader):
-    def __init__(self, plan: ReaderPlan, path: str, mode: str) -> None:
+    def __init__(self, plan: ReaderPlan, path: str, mode: str, s3: S3Options) -> None:
         if mode not in ("FAILFAST", "DROPMALFORMED"):
             raise ValueError(f"mode must be FAILFAST or DROPMALFORMED, not {mode!r}")
-        self.plan, self.path, self.mode = plan, path, mode
-        self.s3 = S3Options.from_env()
+        self.plan, self.path, self.mode, self.s3 = plan, path, mode, s3
         self.read_at = dt.datetime.now(dt.UTC)
 
     def partitions(self) -> list[FilesPartition]:
-        files = discover(resolve(self.path, self.s3), SourceFilter())
-        return [FilesPartition(tuple(g)) for g in plan_groups(files, 8, 128 * 1024 * 1024)]
+        files = discover(resolve(self.path, self.s3), Backfill())
+        groups = plan_groups(files, DEFAULT_READ_PARALLELISM, DEFAULT_MAX_TASK_BYTES)
+        return [FilesPartition(tuple(g)) for g in groups]
 
     def read(self, partition: InputPartition) -> Iterator[pa.RecordBatch]:
         assert isinstance(partition, FilesPartition)

@@ -12,27 +12,29 @@ import logging
 from collections.abc import Iterator
 
 import pyarrow as pa
-from deltalake import DeltaTable, QueryBuilder, write_deltalake
+from deltalake import QueryBuilder, write_deltalake
+
+from avrolake.lake.table import TableRef
 
 log = logging.getLogger(__name__)
 
 
-def migrate_table(
-    uri: str, schema: pa.Schema, partition_by: list[str], storage_options: dict[str, str]
-) -> int:
+def migrate_table(ref: TableRef, schema: pa.Schema) -> int:
     """Rewrite the table with `schema` (new columns as NULL); returns the new version."""
-    table = DeltaTable(uri, storage_options=storage_options)
+    table = ref.require()
     before = table.version()
     reader = pa.RecordBatchReader.from_stream(
         QueryBuilder().register("t", table).execute("SELECT * FROM t")
     )
     batches = pa.RecordBatchReader.from_batches(schema, _cast_batches(reader, schema))
+    partition_by = ref.settings.partition_columns if ref.settings else []
     write_deltalake(
-        uri, batches, mode="overwrite", schema_mode="overwrite",
-        partition_by=partition_by or None, storage_options=storage_options,
+        ref.uri, batches, mode="overwrite", schema_mode="overwrite",
+        partition_by=partition_by or None, storage_options=ref.storage_options,
     )  # fmt: skip
-    after = DeltaTable(uri, storage_options=storage_options).version()
-    log.info("migrated %s from version %d to %d with schema %s", uri, before, after, schema)
+    table.update_incremental()
+    after = table.version()
+    log.info("migrated %s from version %d to %d with schema %s", ref.uri, before, after, schema)
     return after
 
 

@@ -1,4 +1,4 @@
-"""Find the source files a run should look at, and group them into Spark tasks."""
+"""Plan a run: find the source files it should look at, and group them into tasks."""
 
 from __future__ import annotations
 
@@ -6,40 +6,20 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from avrolake.ingest.sources import SourceFile
+from avrolake.config import Backfill
 from avrolake.storage import Location
 
 _PARTITION = re.compile(r"(?:^|/)dt=(\d{4}-\d{2}-\d{2})(?:/hour=(\d{1,2}))?(?:/|$)")
 
 
 @dataclass(frozen=True)
-class SourceFilter:
-    """Backfill ranges: partition hour from the path, modification time from the store.
+class SourceFile:
+    """A file discovery found; what a task reads."""
 
-    Ranges are half-open, [since, until), like Airflow's data intervals. Files whose path has
-    no dt=YYYY-MM-DD[/hour=HH] partition are kept unless a partition range is given.
-    """
-
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
-    modified_after: dt.datetime | None = None
-    modified_before: dt.datetime | None = None
-    suffix: str = ".avro"
-
-    def keeps(self, path: str, mtime_ms: int | None) -> bool:
-        if self.since or self.until:
-            hour = partition_hour(path)
-            if hour is None:
-                return False
-            if (self.since and hour < self.since) or (self.until and hour >= self.until):
-                return False
-        if mtime_ms is not None and (self.modified_after or self.modified_before):
-            mtime = dt.datetime.fromtimestamp(mtime_ms / 1000, tz=dt.UTC)
-            if self.modified_after and mtime < self.modified_after:
-                return False
-            if self.modified_before and mtime >= self.modified_before:
-                return False
-        return True
+    uri: str  # s3://bucket/key or an absolute local path: the file's identity in the table
+    path: str  # the path in its filesystem
+    size: int
+    mtime_ms: int | None
 
 
 def partition_hour(path: str) -> dt.datetime | None:
@@ -51,13 +31,36 @@ def partition_hour(path: str) -> dt.datetime | None:
     return day + dt.timedelta(hours=int(match.group(2) or 0))
 
 
-def discover(source: Location, filt: SourceFilter) -> list[SourceFile]:
-    """Every matching file below the source, in path order."""
+def keeps(backfill: Backfill, path: str, mtime_ms: int | None) -> bool:
+    """Whether a file (path relative to the source) is inside the run's ranges.
+
+    Partition ranges use the dt=YYYY-MM-DD[/hour=HH] of the path; a path without one is
+    kept unless a partition range is given. Modification-time ranges use the store's mtime.
+    """
+    if backfill.since or backfill.until:
+        hour = partition_hour(path)
+        if hour is None:
+            return False
+        if (backfill.since and hour < backfill.since) or (
+            backfill.until and hour >= backfill.until
+        ):
+            return False
+    if mtime_ms is not None and (backfill.modified_after or backfill.modified_before):
+        mtime = dt.datetime.fromtimestamp(mtime_ms / 1000, tz=dt.UTC)
+        if backfill.modified_after and mtime < backfill.modified_after:
+            return False
+        if backfill.modified_before and mtime >= backfill.modified_before:
+            return False
+    return True
+
+
+def discover(source: Location, backfill: Backfill) -> list[SourceFile]:
+    """Every file below the source inside the run's ranges, in path order."""
     files = []
-    for info in source.list_files(filt.suffix):
+    for info in source.list_files(backfill.suffix):
         mtime_ms = int(info.mtime_ns // 1_000_000) if info.mtime_ns is not None else None
         relative = info.path[len(source.path) :].lstrip("/")
-        if filt.keeps(relative, mtime_ms):
+        if keeps(backfill, relative, mtime_ms):
             files.append(
                 SourceFile(source.uri_of(info.path), info.path, int(info.size or 0), mtime_ms)
             )

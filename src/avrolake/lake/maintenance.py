@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from avrolake.errors import AvrolakeError
+from avrolake.config import DEFAULT_TARGET_FILE_MB, MIN_RETENTION_HOURS
+from avrolake.errors import ConfigError
+from avrolake.lake.table import TableRef
 
 log = logging.getLogger(__name__)
-# Readers that started before a vacuum may still read files it removes: keep files at
-# least as long as the longest read (and any time travel users rely on). Delta's default.
-MIN_RETENTION_HOURS = 168
 
 
 @dataclass(frozen=True)
@@ -31,18 +30,26 @@ def table_files(table: DeltaTable) -> TableFiles:
 
 
 def maintain(
-    uri: str,
-    options: dict[str, str],
+    ref: TableRef,
     retention_hours: int = MIN_RETENTION_HOURS,
-    target_file_mb: int = 128,
+    target_file_mb: int = DEFAULT_TARGET_FILE_MB,
 ) -> dict[str, Any]:
-    """Compact small files, vacuum files older than the retention, checkpoint the log."""
+    """Compact small files, vacuum files older than the retention, checkpoint the log.
+
+    Readers that started before a vacuum may still read files it removes: files are kept at
+    least MIN_RETENTION_HOURS (Delta's default), and a shorter retention is refused.
+    A table that does not exist yet (e.g. a quarantine table nothing was ever put in) is
+    reported as such, not an error.
+    """
     if retention_hours < MIN_RETENTION_HOURS:
-        raise AvrolakeError(
+        raise ConfigError(
             f"vacuum retention {retention_hours}h is below {MIN_RETENTION_HOURS}h: files that "
             "running readers still need could be deleted; use a longer retention"
         )
-    table = DeltaTable(uri, storage_options=options)
+    table = ref.load()
+    if table is None:
+        log.info("no Delta table at %s yet: nothing to maintain", ref.uri)
+        return {"table": ref.uri, "exists": False}
     before = table_files(table)
     metrics = table.optimize.compact(target_size=target_file_mb * 1024 * 1024)
     table.update_incremental()
@@ -54,11 +61,12 @@ def maintain(
     table.cleanup_metadata()
     after = table_files(table)
     report = {
-        "table": uri,
-        "before": before.__dict__,
-        "after": after.__dict__,
+        "table": ref.uri,
+        "exists": True,
+        "before": asdict(before),
+        "after": asdict(after),
         "compaction": {k: metrics.get(k) for k in ("numFilesAdded", "numFilesRemoved")},
         "vacuumed_files": len(removed),
     }
-    log.info("maintained %s: %s", uri, report)
+    log.info("maintained %s: %s", ref.uri, report)
     return report

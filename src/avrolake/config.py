@@ -1,0 +1,87 @@
+"""Every default avrolake has, and the one frozen settings object of the ingest job.
+
+Entry points (the CLI, `jobs/ingest_logs.py`, the DAGs, the `avrolake` data source) build an
+`IngestConfig` once, from their arguments and the environment they pass in explicitly;
+nothing below them reads the environment. docs/configuration.md lists every setting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from avrolake.storage import S3Options
+
+# Where the registry is, when neither --registry nor $AVROLAKE_REGISTRY says.
+DEFAULT_REGISTRY = Path("schemas")
+REGISTRY_ENV = "AVROLAKE_REGISTRY"
+# The Spark master of the CLI (spark-submit's own --master wins under spark-submit).
+DEFAULT_MASTER = "local[2]"
+# Records per Arrow batch while decoding.
+DEFAULT_BATCH_SIZE = 8192
+# Small source files are packed into one Spark task up to this many bytes.
+DEFAULT_MAX_TASK_BYTES = 128 * 1024 * 1024
+# Input partitions the `avrolake` data source plans for (it has no SparkContext to ask).
+DEFAULT_READ_PARALLELISM = 8
+# The partition column holding the UTC date of the subject's event-time field.
+DEFAULT_PARTITION_COLUMN = "event_date"
+# Source files are the objects whose name ends with this.
+DEFAULT_SOURCE_SUFFIX = ".avro"
+# The quarantine table is <table><suffix> unless --quarantine-table names another.
+QUARANTINE_SUFFIX = "_quarantine"
+# reconcile fails above this many quarantined files per interval (warns at or below).
+DEFAULT_MAX_QUARANTINED = 5
+# Maintenance: vacuum keeps files at least this long (Delta's default; shorter is refused).
+MIN_RETENTION_HOURS = 168
+DEFAULT_TARGET_FILE_MB = 128
+
+
+def registry_from_env(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY)
+
+
+def default_quarantine_uri(table_uri: str) -> str:
+    return f"{table_uri.rstrip('/')}{QUARANTINE_SUFFIX}"
+
+
+@dataclass(frozen=True)
+class Backfill:
+    """Which source files a run looks at; ranges are half-open, like Airflow's intervals."""
+
+    since: dt.datetime | None = None  # dt=/hour= partition of the path
+    until: dt.datetime | None = None
+    modified_after: dt.datetime | None = None  # the object's modification time
+    modified_before: dt.datetime | None = None
+    suffix: str = DEFAULT_SOURCE_SUFFIX
+
+
+@dataclass(frozen=True)
+class PartitionOverride:
+    """The partitioning asked for on the command line; None fields keep the registry's."""
+
+    field: str | None = None  # '' = no partitioning
+    column: str | None = None
+
+
+NO_OVERRIDE = PartitionOverride()
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """One ingest run's settings, resolved once by its entry point."""
+
+    source: str
+    table: str
+    run_id: str
+    started_at: dt.datetime
+    registry: Path = DEFAULT_REGISTRY
+    subject: str | None = None  # None: the registry's only subject
+    quarantine_table: str | None = None  # None: <table>_quarantine
+    master: str | None = DEFAULT_MASTER  # None: the one spark-submit was given
+    backfill: Backfill = field(default_factory=Backfill)
+    partitioning: PartitionOverride = field(default_factory=PartitionOverride)
+    batch_size: int = DEFAULT_BATCH_SIZE
+    max_task_bytes: int = DEFAULT_MAX_TASK_BYTES
+    s3: S3Options = field(default_factory=S3Options)

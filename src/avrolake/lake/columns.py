@@ -1,0 +1,45 @@
+"""The landed table's columns: the reader schema's fields, metadata columns, the partition.
+
+docs/table.md is the contract: names and types of the metadata columns, the partition column.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from avrolake.registry import TableSettings
+
+SOURCE_FILE = "_source_file"
+WRITER_VERSION = "_writer_schema_version"
+WRITER_FINGERPRINT = "_writer_schema_fingerprint"
+INGESTED_AT = "_ingested_at"
+RUN_ID = "_run_id"
+UNREGISTERED = "unregistered"  # the rows-by-version key of writers the registry lacks
+
+METADATA_FIELDS = [
+    pa.field(SOURCE_FILE, pa.string()),
+    pa.field(WRITER_VERSION, pa.int32()),
+    pa.field(WRITER_FINGERPRINT, pa.string()),
+    pa.field(INGESTED_AT, pa.timestamp("us", tz="UTC")),
+    pa.field(RUN_ID, pa.string()),
+]
+
+
+def table_schema(data: pa.Schema, settings: TableSettings) -> pa.Schema:
+    """The Delta table's schema: data fields, metadata fields, then the partition column."""
+    fields = [*data, *METADATA_FIELDS]
+    if settings.partition_field:
+        fields.append(pa.field(settings.partition_column, pa.date32()))
+    return pa.schema(fields)
+
+
+def file_schema(schema: pa.Schema, settings: TableSettings) -> pa.Schema:
+    """The Parquet files' schema: the table's without the partition column (in folder names)."""
+    if not settings.partition_field:
+        return schema
+    return schema.remove(schema.get_field_index(settings.partition_column))
+
+
+def version_key(version: int | None) -> str:
+    """How a writer version is named in run summaries and status: "3", or "unregistered"."""
+    return UNREGISTERED if version is None else str(version)

@@ -1,0 +1,95 @@
+"""What a landed table holds, read through delta-rs's own SQL engine.
+
+The one home of: landed source files, rows by writer version, `avrolake status`, and the
+per-source counts reconciliation compares with a fresh listing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from avrolake.lake.columns import SOURCE_FILE, WRITER_VERSION, version_key
+from avrolake.lake.quarantine import read_quarantine
+from avrolake.lake.table import TableRef, query
+
+COMMIT_INFO_KEY = "avrolake"  # the commit-info key holding a run's audit record (docs/table.md)
+
+
+def count_by_version(pairs: Iterable[tuple[int | None, int]]) -> dict[str, int]:
+    """{"1": n, "2": n, "unregistered": n} from (writer version, count) pairs."""
+    counts: Counter[str] = Counter()
+    for version, n in pairs:
+        counts[version_key(version)] += int(n)
+    return dict(sorted(counts.items()))
+
+
+def landed_sources(table: DeltaTable, candidates: Sequence[str] = ()) -> set[str]:
+    """Source files whose rows the table already holds (read from `_source_file`)."""
+    if SOURCE_FILE not in pa.schema(table.schema().to_arrow()).names:
+        return set()
+    rows = query(table, f'SELECT DISTINCT "{SOURCE_FILE}" AS s FROM t')
+    landed = {str(r["s"]) for r in rows if r["s"] is not None}
+    return landed & set(candidates) if candidates else landed
+
+
+def rows_by_writer_version(table: DeltaTable) -> dict[str, int]:
+    rows = query(table, f'SELECT "{WRITER_VERSION}" AS v, COUNT(*) AS n FROM t GROUP BY 1')
+    return count_by_version((r["v"], r["n"]) for r in rows)
+
+
+def source_rows(ref: TableRef, sources: set[str]) -> dict[str, list[tuple[int | None, int]]]:
+    """For each of `sources` the table holds: (writer version, rows) pairs."""
+    table = ref.load()
+    if table is None or not sources:
+        return {}
+    rows = query(
+        table, f'SELECT "{SOURCE_FILE}" s, "{WRITER_VERSION}" v, COUNT(*) n FROM t GROUP BY 1, 2'
+    )
+    found: dict[str, list[tuple[int | None, int]]] = {}
+    for r in rows:
+        if r["s"] in sources:
+            found.setdefault(r["s"], []).append((r["v"], r["n"]))
+    return found
+
+
+def last_runs(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
+    """The newest avrolake runs, from the commit info each run's commit carries."""
+    runs: list[dict[str, Any]] = []
+    for commit in table.history(limit=50):
+        if COMMIT_INFO_KEY in commit and len(runs) < limit:
+            meta = json.loads(commit[COMMIT_INFO_KEY])
+            sources = meta.get("source_files", [])
+            runs.append(
+                {
+                    "table_version": commit["version"],
+                    "run_id": meta.get("run_id"),
+                    "files": len(sources),
+                    "records": sum(f.get("records", 0) for f in sources),
+                    "quarantined": len(meta.get("quarantined_files", [])),
+                }
+            )
+    return runs
+
+
+def table_status(ref: TableRef, runs: int = 5) -> dict[str, Any]:
+    """`avrolake status`: version, rows by writer version, last runs, quarantined files."""
+    table = ref.require()
+    by_version = rows_by_writer_version(table)
+    quarantined = [
+        {k: q[k] for k in ("path", "error_kind", "message", "run_id")} for q in read_quarantine(ref)
+    ]
+    return {
+        "table": ref.uri,
+        "quarantine_table": ref.quarantine_uri,
+        "table_version": table.version(),
+        "rows": sum(by_version.values()),
+        "rows_by_writer_version": by_version,
+        "last_runs": last_runs(table, runs),
+        "quarantined_files": quarantined,
+    }

@@ -1,0 +1,128 @@
+"""The one table handle, and creating or evolving the Delta table it names.
+
+A `TableRef` carries everything that identifies a landed table: its URI, how to reach its
+storage, where its quarantine table is, and (for writers) the subject's table settings. Every
+consumer (ingest, status, reconcile, migrate, maintenance, the data source) takes one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pyarrow as pa
+from deltalake import DeltaTable, QueryBuilder
+from deltalake import Field as DeltaField
+from deltalake.exceptions import DeltaError, TableNotFoundError
+
+from avrolake.config import default_quarantine_uri
+from avrolake.errors import AvrolakeError, SchemaMigrationRequiredError
+from avrolake.registry import TableSettings
+from avrolake.storage import Location, S3Options, resolve
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """A Delta table and everything needed to reach it (S3 secrets never appear in its repr)."""
+
+    uri: str  # what deltalake takes: s3://bucket/path or an absolute local path
+    quarantine_uri: str
+    s3: S3Options = field(default_factory=S3Options, repr=False)
+    settings: TableSettings | None = None  # the subject's partitioning (writers need it)
+
+    @classmethod
+    def at(
+        cls,
+        uri: str,
+        s3: S3Options,
+        *,
+        quarantine: str | None = None,
+        settings: TableSettings | None = None,
+    ) -> TableRef:
+        """The table at `uri`; its quarantine table is `quarantine` or <table>_quarantine."""
+        table = resolve(uri, s3).delta_uri()
+        q_uri = resolve(quarantine, s3).delta_uri() if quarantine else None
+        return cls(table, q_uri or default_quarantine_uri(table), s3, settings)
+
+    @property
+    def storage_options(self) -> dict[str, str]:
+        """deltalake's storage options for this table (empty for a local path)."""
+        return self.s3.delta_storage_options() if self.uri.startswith("s3://") else {}
+
+    def location(self) -> Location:
+        """The table's folder, for writing data files into it."""
+        return resolve(self.uri, self.s3)
+
+    def quarantine(self) -> TableRef:
+        """The quarantine table as a handle of its own (for maintenance and queries)."""
+        return replace(self, uri=self.quarantine_uri, settings=None)
+
+    def load(self) -> DeltaTable | None:
+        """The Delta table, or None when there is none yet."""
+        try:
+            return DeltaTable(self.uri, storage_options=self.storage_options)
+        except TableNotFoundError:
+            return None
+
+    def require(self) -> DeltaTable:
+        table = self.load()
+        if table is None:
+            raise AvrolakeError(f"no Delta table at {self.uri}; run `avrolake ingest` first")
+        return table
+
+    def open_or_create(self, schema: pa.Schema) -> DeltaTable:
+        """Load the table, creating it (version 0) on the first run and adding new columns."""
+        partition_by = self.settings.partition_columns if self.settings else []
+        table = self.load()
+        if table is None:
+            log.info(
+                "creating Delta table %s partitioned by %s", self.uri, partition_by or "nothing"
+            )
+            try:
+                return DeltaTable.create(
+                    self.uri,
+                    schema,
+                    partition_by=partition_by or None,
+                    storage_options=self.storage_options,
+                )
+            except DeltaError:
+                table = self.require()  # a concurrent run made it
+        evolve_schema(table, self.uri, schema)
+        return table
+
+
+def evolve_schema(table: DeltaTable, uri: str, schema: pa.Schema) -> None:
+    """Add the reader's new columns; refuse a type change Delta cannot make in place."""
+    current = pa.schema(table.schema().to_arrow())
+    changed = [
+        f"{f.name}: {current.field(f.name).type} -> {f.type}"
+        for f in schema
+        if f.name in current.names and not _same_type(current.field(f.name).type, f.type)
+    ]
+    if changed:
+        raise SchemaMigrationRequiredError(uri, changed)
+    added = [f for f in schema if f.name not in current.names]
+    if added:
+        log.info("adding columns %s to %s", [f.name for f in added], uri)
+        table.alter.add_columns([DeltaField.from_arrow(f) for f in added])
+
+
+def _same_type(old: pa.DataType, new: pa.DataType) -> bool:
+    """Equal, ignoring large/small string and binary variants Delta does not distinguish."""
+    normal = {
+        pa.large_string(): pa.string(),
+        pa.large_binary(): pa.binary(),
+        pa.string_view(): pa.string(),
+    }
+    return bool(normal.get(old, old) == normal.get(new, new)) or str(old) == str(new)
+
+
+def query(table: DeltaTable, sql: str) -> list[dict[str, Any]]:
+    """Run SQL over the table as `t` (delta-rs's engine; no pyarrow dataset threads)."""
+    result: list[dict[str, Any]] = pa.table(
+        QueryBuilder().register("t", table).execute(sql).read_all()
+    ).to_pylist()
+    return result
