@@ -34,7 +34,7 @@ DEFAULTS = {
     "avrolake_quarantine_table": "",
     "avrolake_registry": str(PROJECT / "schemas"),
     "avrolake_subject": "",
-    "avrolake_max_quarantined": "5",
+    "avrolake_max_quarantined": "",  # '' = avrolake's default (docs/configuration.md)
     "avrolake_aws_conn_id": "",
 }
 TABLE_ASSET = Asset(
@@ -86,6 +86,7 @@ with DAG(
     ) -> dict[str, object]:
         from airflow.sdk.exceptions import AirflowFailException
 
+        from avrolake.config import DEFAULT_MAX_QUARANTINED
         from avrolake.errors import ReconciliationError
         from avrolake.lake import TableRef
         from avrolake.orchestration.reconcile import reconcile_interval
@@ -100,9 +101,8 @@ with DAG(
         assert data_interval_end is not None
         try:
             ref = TableRef.at(table, S3Options.from_env(env), quarantine=quarantine_table or None)
-            report = reconcile_interval(
-                source, ref, data_interval_start, data_interval_end, int(max_quarantined)
-            )
+            limit = int(max_quarantined) if max_quarantined else DEFAULT_MAX_QUARANTINED
+            report = reconcile_interval(source, ref, data_interval_start, data_interval_end, limit)
         except ReconciliationError as exc:
             raise AirflowFailException(str(exc)) from exc
         print(f"avrolake reconciliation: {report.as_dict()}")  # noqa: T201 - the task log

@@ -6,7 +6,7 @@ readers and time travel keep working; killed tasks' orphan files go too), and ch
 and cleans the transaction log. Each task logs files and bytes before and after.
 
 Variables: avrolake_table, avrolake_quarantine_table ('' = <table>_quarantine),
-avrolake_vacuum_retention_hours (default 168), avrolake_aws_conn_id.
+avrolake_vacuum_retention_hours ('' = avrolake's minimum, 168), avrolake_aws_conn_id.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ with DAG(
     def maintain_table(
         table: str, quarantine_table: str, which: str, retention_hours: str, aws_conn_id: str
     ) -> dict[str, object]:
+        from avrolake.config import MIN_RETENTION_HOURS
         from avrolake.lake import TableRef
         from avrolake.lake.maintenance import maintain
         from avrolake.storage import S3Options
@@ -47,13 +48,14 @@ with DAG(
 
             env.update(aws_env(aws_conn_id))
         ref = TableRef.at(table, S3Options.from_env(env), quarantine=quarantine_table or None)
-        report = maintain(ref.quarantine() if which == "quarantine" else ref, int(retention_hours))
+        hours = int(retention_hours) if retention_hours else MIN_RETENTION_HOURS
+        report = maintain(ref.quarantine() if which == "quarantine" else ref, hours)
         print(f"avrolake maintenance: {report}")  # noqa: T201 - the task log
         return report
 
     table = "{{ var.value.get('avrolake_table', '" + DEFAULT_TABLE + "') }}"
     quarantine = "{{ var.value.get('avrolake_quarantine_table', '') }}"
-    retention = "{{ var.value.get('avrolake_vacuum_retention_hours', '168') }}"
+    retention = "{{ var.value.get('avrolake_vacuum_retention_hours', '') }}"  # '' = 168
     aws = "{{ var.value.get('avrolake_aws_conn_id', '') }}"
     maintain_table.override(task_id="maintain_logs")(table, quarantine, "table", retention, aws)
     maintain_table.override(task_id="maintain_quarantine")(

@@ -105,6 +105,8 @@ class QuarantineKind(StrEnum):
     CORRUPT_DATA = "corrupt_data"
     INVALID_WRITER_SCHEMA = "invalid_writer_schema"
     INCOMPATIBLE_SCHEMA = "incompatible_schema"
+    EVENT_TIME_OUT_OF_RANGE = "event_time_out_of_range"
+    CONVERSION_ERROR = "conversion_error"
 
 
 class QuarantineError(AvrolakeError):

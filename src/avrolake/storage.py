@@ -91,8 +91,9 @@ class Location:
         return target
 
     def write_bytes(self, relative: str, data: bytes) -> str:
-        target = self.ensure_parent(relative)
+        target = self.child(relative)
         try:
+            self.ensure_parent(relative)
             with self.fs.open_output_stream(target) as out:
                 out.write(data)
         except OSError as exc:
@@ -113,6 +114,15 @@ class Location:
         files = [i for i in infos if i.type == pafs.FileType.File and i.path.endswith(suffix)]
         return sorted(files, key=lambda i: i.path)
 
+    def exists(self) -> bool:
+        """Whether the place exists: a local directory, or an S3 bucket (prefixes are implicit)."""
+        root = self.path.split("/", 1)[0] if self.is_s3 else self.path
+        try:
+            info = self.fs.get_file_info(root)
+        except OSError as exc:
+            raise StorageError(f"could not reach {self.uri}: {exc}") from exc
+        return bool(info.type == pafs.FileType.Directory)
+
     @property
     def is_s3(self) -> bool:
         return isinstance(self.fs, pafs.S3FileSystem)
@@ -131,7 +141,7 @@ def resolve(uri: str, s3: S3Options | None = None) -> Location:
     """Turn `s3://bucket/prefix` or a local path into a Location."""
     if uri.startswith("s3://"):
         path = uri[len("s3://") :].rstrip("/")
-        if not path:
+        if not path or path.startswith("/"):
             raise StorageError(f"{uri!r} names no bucket; use s3://bucket/prefix")
         return Location(uri, (s3 or S3Options()).filesystem(), path)
     if "://" in uri and not uri.startswith("file://"):

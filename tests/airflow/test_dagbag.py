@@ -42,7 +42,7 @@ def test_ingest_dag_replays_hourly_intervals_with_catchup(dagbag: Any) -> None:
     assert dag.timetable.summary == "0 * * * *"
     assert [t.task_id for t in dag.topological_sort()] == ["schema_gate", "ingest", "reconcile"]
     assert dag.get_task("schema_gate").retries == 0  # a broken registry does not heal by retrying
-    assert [o.name for o in dag.get_task("reconcile").outlets] == ["avrolake_log_events"]
+    assert [o.name for o in dag.get_task("reconcile").outlets] == ["avrolake_table"]
 
 
 @pytest.mark.parametrize("dag_file", ["ingest_avro_logs.py", "maintain_delta_tables.py"])

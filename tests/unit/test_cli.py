@@ -1,4 +1,4 @@
-"""The CLI contract of DESIGN.md: output shapes and exit codes."""
+"""The CLI contract of docs/cli.md: output shapes and exit codes."""
 
 from __future__ import annotations
 

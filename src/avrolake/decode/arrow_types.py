@@ -1,4 +1,4 @@
-"""Avro schema -> Arrow types (DESIGN.md's type mapping), and the fixes values need on the way.
+"""Avro schema -> Arrow types (docs/table.md's type mapping), and the fixes values need on the way.
 
 Two type trees come out of one reader schema:
 - `raw`: what fastavro's values are built into. Timestamp, date and time logical types are
@@ -115,8 +115,8 @@ def _strip(doc: Any) -> Any:
     if not isinstance(doc, dict):
         return doc
     out = {k: (_strip(v) if k != "default" else v) for k, v in doc.items()}
-    if out.get("logicalType") in NUMERIC_LOGICAL:
-        del out["logicalType"]
+    if out.get("logicalType") in NUMERIC_LOGICAL or out.get("logicalType") == "uuid":
+        del out["logicalType"]  # uuid: a plain string (fastavro would build UUID objects)
     if out.get("type") == "record":
         for field in out["fields"]:
             if "default" in field:

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import fastavro
 import pyarrow as pa
+from fastavro.schema import SchemaParseException, UnknownType
 
 from avrolake.compatibility import check_compatibility
 from avrolake.config import DEFAULT_BATCH_SIZE
@@ -98,6 +99,19 @@ def reader_plan(
     )
 
 
+def _header_error(exc: Exception) -> QuarantineError:
+    """Why fastavro could not open a file whose magic is right."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, EOFError) or isinstance(exc.__context__, EOFError):
+        return QuarantineError(QuarantineKind.TRUNCATED, f"the header is cut short ({text})")
+    if isinstance(exc, SchemaParseException | UnknownType | json.JSONDecodeError):
+        return QuarantineError(
+            QuarantineKind.INVALID_WRITER_SCHEMA,
+            f"the writer schema in the header is not a valid Avro schema ({text})",
+        )
+    return QuarantineError(QuarantineKind.NOT_AVRO, f"unreadable Avro header ({text})")
+
+
 class AvroFile:
     """One opened file: its writer schema, its version, and its data as Arrow tables."""
 
@@ -116,18 +130,13 @@ class AvroFile:
         except OSError:
             raise  # storage, not the file: let the task retry
         except Exception as exc:
-            kind = (
-                QuarantineKind.TRUNCATED if isinstance(exc, EOFError) else QuarantineKind.NOT_AVRO
-            )
-            raise QuarantineError(
-                kind, f"unreadable Avro header ({type(exc).__name__}: {exc})"
-            ) from exc
+            raise _header_error(exc) from exc
         meta = self._reader.metadata
         self.writer_schema_json: str = meta.get("avro.schema", "")
         self.codec: str = meta.get("avro.codec", "null")
         try:
             self.writer_fingerprint = schema_fingerprint(json.loads(self.writer_schema_json))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, SchemaParseException) as exc:
             raise QuarantineError(
                 QuarantineKind.INVALID_WRITER_SCHEMA,
                 f"header schema is not valid JSON ({exc})",

@@ -106,7 +106,13 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
         quarantine=config.quarantine_table,
         batch_size=config.batch_size,
     )
-    files = discover(resolve(config.source, config.s3), config.backfill)
+    source = resolve(config.source, config.s3)
+    if not source.exists():
+        raise ConfigError(
+            f"source {config.source} does not exist (no such directory or bucket); check "
+            "--source and, for S3, the endpoint and credentials. Nothing was created."
+        )
+    files = discover(source, config.backfill)
     summary = RunSummary(config.run_id, files_seen=len(files))
     table = target.table.open_or_create(target.schema)
     done = landed_sources(table, [f.uri for f in files]) | quarantined_sources(target.table)

@@ -23,12 +23,19 @@ class SourceFile:
 
 
 def partition_hour(path: str) -> dt.datetime | None:
-    """The hour a dt=YYYY-MM-DD[/hour=HH] path holds (hour 0 when only the day is given)."""
+    """The hour a dt=YYYY-MM-DD[/hour=HH] path holds (hour 0 when only the day is given).
+
+    None when the path has no such partition, or an impossible one (dt=2026-02-30, hour=24).
+    """
     match = _PARTITION.search(path)
     if not match:
         return None
-    day = dt.datetime.strptime(match.group(1), "%Y-%m-%d").replace(tzinfo=dt.UTC)
-    return day + dt.timedelta(hours=int(match.group(2) or 0))
+    try:
+        day = dt.datetime.strptime(match.group(1), "%Y-%m-%d").replace(tzinfo=dt.UTC)
+    except ValueError:  # dt=2026-02-30: not a date, so no partition
+        return None
+    hour = int(match.group(2) or 0)
+    return day + dt.timedelta(hours=hour) if hour < 24 else None
 
 
 def keeps(backfill: Backfill, path: str, mtime_ms: int | None) -> bool:

@@ -74,6 +74,7 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> Outcome:
     assert settings is not None, "the ingest job's table handle carries its settings"
     fs = resolve(ctx.source_uri, ctx.table.s3).fs
     writer = PartitionedWriter(ctx.table.location(), settings, ctx.file_schema, ctx.run_id)
+    avro: AvroFile | None = None
     try:
         with fs.open_input_file(source.path) as stream:
             avro = AvroFile(stream, ctx.plan)
@@ -91,6 +92,20 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> Outcome:
             exc.message,
             exc.writer_fingerprint,
             exc.writer_schema,
+        )
+    except OSError:
+        writer.discard()
+        raise  # storage, not the file: the task is retried
+    except Exception as exc:  # a value the table cannot hold: this file only, never the run
+        writer.discard()
+        log.warning("quarantining %s: %s: %s", source.uri, type(exc).__name__, exc)
+        return Quarantined(
+            source.uri,
+            source.size,
+            QuarantineKind.CONVERSION_ERROR,
+            f"a value could not be converted for the table ({type(exc).__name__}: {exc})",
+            avro.writer_fingerprint if avro else None,
+            avro.writer_schema_json if avro else None,
         )
     except BaseException:
         writer.discard()

@@ -17,7 +17,7 @@ from deltalake import Field as DeltaField
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from avrolake.config import default_quarantine_uri
-from avrolake.errors import AvrolakeError, SchemaMigrationRequiredError
+from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
 
@@ -90,6 +90,14 @@ class TableRef:
                 )
             except DeltaError:
                 table = self.require()  # a concurrent run made it
+        existing = list(table.metadata().partition_columns)
+        if existing != partition_by:
+            raise ConfigError(
+                f"table {self.uri} is partitioned by {existing or 'nothing'}, but the subject's "
+                f"table settings ask for {partition_by or 'nothing'}; a table keeps its "
+                "partitioning: restore the settings (table.json / --partition-field / "
+                "--partition-column) or land into a new table"
+            )
         evolve_schema(table, self.uri, schema)
         return table
 

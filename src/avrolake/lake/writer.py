@@ -16,11 +16,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from deltalake.transaction import AddAction
 
+from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.lake.stats import StatsAccumulator
 from avrolake.registry import TableSettings
 from avrolake.storage import Location
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+# Partition dates must be dates Python, Spark and Delta's partition values can all hold.
+_FIRST_DAY = -719_162  # 0001-01-01 in days since 1970-01-01
+_LAST_DAY = 2_932_896  # 9999-12-31
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class PartitionedWriter:
             self._append(chunk, None)
             return
         dates = pc.cast(chunk.column(source_field), pa.date32())
+        _check_range(source_field, dates)
         for value in pc.unique(dates).to_pylist():
             mask = (
                 pc.is_null(dates)
@@ -101,3 +106,16 @@ class PartitionedWriter:
             writer.close()
             self.folder.fs.delete_file(self.folder.child(rel))
         self.open.clear()
+
+
+def _check_range(field: str, dates: pa.ChunkedArray) -> None:
+    days = pc.min_max(pc.cast(dates, pa.int32())).as_py()
+    if days["min"] is None:
+        return
+    if days["min"] < _FIRST_DAY or days["max"] > _LAST_DAY:
+        raise QuarantineError(
+            QuarantineKind.EVENT_TIME_OUT_OF_RANGE,
+            f"event-time field {field!r} holds a value outside the years 1 to 9999 "
+            f"(days since 1970-01-01 from {days['min']} to {days['max']}); such a row has no "
+            "partition date. Fix the producer's clock or units, then retry the file.",
+        )

@@ -110,9 +110,10 @@ def resolve_table_settings(
                 f"partition column {column!r} of subject {subject!r} is not a plain column "
                 "name (letters, digits and _; not starting with a digit)"
             )
-        if column in names:
+        if column.startswith("_") or column.lower() in {n.lower() for n in names}:
             raise RegistryError(
-                f"partition column {column!r} of subject {subject!r} is also a field of its "
-                "reader schema; choose another partition_column"
+                f"partition column {column!r} of subject {subject!r} clashes with a field of its "
+                "reader schema (names compare case-insensitively) or with avrolake's metadata "
+                "columns (names starting with '_'); choose another partition_column"
             )
     return TableSettings(field, column, origin)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
 
 log = logging.getLogger(__name__)
+LOCAL_TASK_ATTEMPTS = 2
+_LOCAL = re.compile(r"^local(?:\[([0-9]+|\*)(?:,([0-9]+))?\])?$")
 
 
 def spark_environment(environ: MutableMapping[str, str], master: str | None, python: str) -> None:
@@ -23,14 +26,27 @@ def spark_environment(environ: MutableMapping[str, str], master: str | None, pyt
         environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
+def with_task_retries(master: str, attempts: int = LOCAL_TASK_ATTEMPTS) -> str:
+    """local / local[N] / local[*] -> local[N,attempts]: local masters retry failed tasks too.
+
+    (Spark's local mode tries a task once unless the master names a failure count.)
+    """
+    match = _LOCAL.match(master)
+    if not match or match.group(2):
+        return master
+    return f"local[{match.group(1) or 1},{attempts}]"
+
+
 def build_session(master: str | None, python: str, app_name: str = "avrolake-ingest") -> Any:
     """A session whose Python workers run `python`, with UTC timestamps.
 
-    master None keeps the one spark-submit was given.
+    master None keeps the one spark-submit was given; a local master retries failed tasks.
     """
     from pyspark.sql import SparkSession
 
     local = master is not None and master.startswith("local")
+    if master is not None:
+        master = with_task_retries(master)
     builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
     if local:
         builder = builder.config("spark.driver.host", "127.0.0.1").config(

@@ -10,9 +10,9 @@ from the listed files (one per large file, small files grouped).
           .option("path", "s3://raw/events").option("registry", "schemas")
           .option("subject", "my_subject").option("mode", "DROPMALFORMED").load())
 
-Options: path (required), registry (default ./schemas), subject (default: the registry's
-only subject), mode, batchSize. mode FAILFAST (default) stops on an unreadable file;
-DROPMALFORMED skips it with a warning (the ingest job quarantines instead).
+Options: path (required), registry (default $AVROLAKE_REGISTRY or ./schemas), subject
+(default: the registry's only subject), mode, batchSize. mode FAILFAST (default) stops on
+an unreadable file; DROPMALFORMED skips it with a warning (the ingest job quarantines instead).
 
 Like the CLI, this is an entry point: S3 settings come from the driver's standard AWS_*
 variables, read once when the read is planned, and travel to the tasks with the plan.
@@ -35,8 +35,8 @@ from avrolake.config import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_TASK_BYTES,
     DEFAULT_READ_PARALLELISM,
-    DEFAULT_REGISTRY,
     Backfill,
+    registry_from_env,
 )
 from avrolake.decode import AvroFile, ReaderPlan, reader_plan
 from avrolake.errors import QuarantineError
@@ -60,7 +60,8 @@ class AvrolakeDataSource(DataSource):
         return "avrolake"
 
     def _plan(self) -> ReaderPlan:
-        registry = Registry(Path(self.options.get("registry", str(DEFAULT_REGISTRY))))
+        option = self.options.get("registry")
+        registry = Registry(Path(option) if option else registry_from_env(os.environ))
         subject = registry.resolve_subject(self.options.get("subject"))
         batch_size = int(self.options.get("batchsize", DEFAULT_BATCH_SIZE))
         return reader_plan(registry, subject, batch_size)
