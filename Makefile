@@ -5,6 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= .demo
+DEMO_REGISTRY ?= schemas
 PYTEST_ARGS ?=
 
 .PHONY: help setup demo airflow lakehouse-test s3-containers-test test lint typecheck clean
@@ -21,17 +22,18 @@ AIRFLOW_ENV = AIRFLOW_HOME=$(DEMO_ABS)/airflow \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
 	AIRFLOW_CONN_SPARK='{"conn_type":"spark","host":"local[2]","extra":{"deploy-mode":"client"}}' \
+	AIRFLOW_VAR_AVROLAKE_REGISTRY=$(abspath $(DEMO_REGISTRY)) \
 	AVROLAKE_DEMO_DIR=$(DEMO_ABS) SPARK_LOCAL_IP=127.0.0.1 PATH="$(CURDIR)/$(BIN):$$PATH"
 DEMO_ABS = $(abspath $(DEMO_DIR))
 DEMO_HOUR ?= 2026-01-01T01:00:00+00:00
 S3_IMAGE ?= localhost/avrolake-s3-dev:0.1.0
 
 demo: setup ## run the main job THROUGH Airflow on mixed-version logs (2 corrupt); print summary and status
-	@echo "== schema gate: avrolake schemas check"
-	@$(BIN)/avrolake schemas check
+	@echo "== schema gate: avrolake schemas check --registry $(DEMO_REGISTRY)"
+	@$(BIN)/avrolake schemas check --registry $(DEMO_REGISTRY)
 	@echo "== raw zone: 6 mixed-version files + 2 corrupt in dt=2026-01-01/hour=00"
 	@rm -rf $(DEMO_DIR)/raw $(DEMO_DIR)/lake
-	@$(BIN)/avrolake generate --out $(DEMO_DIR)/raw --files 6 --records 1000 --corrupt 2 --hours 1 --seed 7
+	@$(BIN)/avrolake generate --registry $(DEMO_REGISTRY) --out $(DEMO_DIR)/raw --files 6 --records 1000 --corrupt 2 --hours 1 --seed 7
 	@echo "== airflow dags test ingest_avro_logs $(DEMO_HOUR)  (interval [00:00, 01:00))"
 	@$(AIRFLOW_ENV) $(BIN)/airflow db migrate > $(DEMO_DIR)/airflow-db.log 2>&1 || { cat $(DEMO_DIR)/airflow-db.log; exit 1; }
 	@$(AIRFLOW_ENV) $(BIN)/airflow dags test ingest_avro_logs $(DEMO_HOUR) > $(DEMO_DIR)/dag-test.log 2>&1 \

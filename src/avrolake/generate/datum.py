@@ -82,10 +82,13 @@ def _word(rng: random.Random) -> str:
     return "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 8)))
 
 
+_PER_MILLI = {"millis": 1, "micros": 1_000, "nanos": 1_000_000}
+
+
 def _primitive(schema: Primitive, rng: random.Random, ts: int) -> Any:
     kind = schema.type
     if schema.logical and schema.logical.startswith(("timestamp", "local-timestamp")):
-        return ts
+        return ts * _PER_MILLI[schema.logical.rsplit("-", 1)[1]]
     values: dict[str, Callable[[], Any]] = {
         "null": lambda: None,
         "boolean": lambda: rng.random() < 0.5,

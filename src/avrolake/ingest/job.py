@@ -160,6 +160,7 @@ def _commit(
             "run_id": run_id,
             "subject": target.subject,
             "reader_version": target.reader_version,
+            "quarantine_table": target.table.quarantine_uri,
             "source_files": [
                 {
                     "path": s,

@@ -69,21 +69,30 @@ def build_session(master: str | None, python: str, app_name: str = "avrolake-ing
 
 
 class SessionHolder:
-    """Builds the session on first use, so runs with nothing to do never start Spark."""
+    """Builds the session on first use, so runs with nothing to do never start Spark.
+
+    A session that was already active (a notebook, a test suite) is used as it is and left
+    running: `stop()` stops only a session this holder started.
+    """
 
     def __init__(self, master: str | None, python: str) -> None:
         self.master, self.python = master, python
         self.session: Any = None
+        self.owned = False
 
     def __call__(self) -> Any:
         if self.session is None:
-            self.session = build_session(self.master, self.python)
+            from pyspark.sql import SparkSession
+
+            active = SparkSession.getActiveSession()
+            self.owned = active is None
+            self.session = active or build_session(self.master, self.python)
         return self.session
 
     def stop(self) -> None:
-        if self.session is not None:
+        if self.session is not None and self.owned:
             self.session.stop()
-            self.session = None
+        self.session = None
 
 
 @contextmanager

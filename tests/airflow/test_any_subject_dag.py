@@ -1,0 +1,108 @@
+"""`dag.test()` of both DAGs on a second subject (tests/data/registry's clickstream), with a
+custom quarantine table and no subject Variable: real Spark (spark-submit, local[2])."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from avrolake.storage import resolve
+from tests.conftest import ROOT
+from tests.fixtures.clickstream import (
+    DATA_REGISTRY,
+    RECORDS_BY_VERSION,
+    ROWS_QUERY,
+    V2_HOUR,
+    expected_rows,
+    write_clickstream,
+    write_corrupt,
+)
+from tests.fixtures.lake import rows_by_version, sql
+
+pytestmark = pytest.mark.airflow
+UTC = dt.UTC
+
+
+@pytest.fixture
+def lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_SOURCE", str(tmp_path / "raw"))
+    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_TABLE", str(tmp_path / "lake" / "clicks"))
+    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_REGISTRY", str(DATA_REGISTRY))
+    monkeypatch.setenv(
+        "AIRFLOW_VAR_AVROLAKE_QUARANTINE_TABLE", str(tmp_path / "rejects" / "clicks_bad")
+    )
+    monkeypatch.delenv("AIRFLOW_VAR_AVROLAKE_SUBJECT", raising=False)  # '' = the only subject
+    return tmp_path
+
+
+def dag_from(file: str, dag_id: str) -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags" / file)).dags[dag_id]
+
+
+def states(run: Any) -> dict[str, str]:
+    return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+
+
+def returned(run: Any) -> dict[str, Any]:
+    """Each task's return value (its XCom)."""
+    return {ti.task_id: ti.xcom_pull(task_ids=ti.task_id) for ti in run.get_task_instances()}
+
+
+def test_dags_land_and_maintain_a_second_subject_with_a_custom_quarantine_table(
+    lake: Path,
+) -> None:
+    raw = resolve(str(lake / "raw"))
+    written = write_clickstream(raw, v1_hour=V2_HOUR, v2_hour=V2_HOUR)  # all in one hour
+    bad = write_corrupt(raw, V2_HOUR)
+    table = str(lake / "lake" / "clicks")
+    quarantine = str(lake / "rejects" / "clicks_bad")
+
+    # The 01:00 run ingests [00:00, 01:00) of March 2nd: the hour holding every file.
+    run = dag_from("ingest_avro_logs.py", "ingest_avro_logs").test(
+        logical_date=dt.datetime(2026, 3, 2, 1, tzinfo=UTC)
+    )
+    assert states(run) == {"schema_gate": "success", "ingest": "success", "reconcile": "success"}
+    assert rows_by_version(table) == {1: 5, 2: 3}
+    assert sql(table, ROWS_QUERY) == expected_rows(written)
+    assert sql(quarantine, "SELECT path, error_kind, run_id FROM t") == [
+        {"path": bad, "error_kind": "not_avro", "run_id": run.run_id}
+    ]
+    assert not Path(f"{table}_quarantine").exists()
+    values = returned(run)
+    assert values["schema_gate"] == "registry ok: clickstream v2"
+    assert values["reconcile"] == {
+        "interval": "[2026-03-02T00:00:00+00:00, 2026-03-02T01:00:00+00:00)",
+        "files_seen": 4,
+        "files_landed": 3,
+        "files_quarantined": 1,
+        "unaccounted": [],
+        "rows_by_writer_version": RECORDS_BY_VERSION,
+        "quarantined": [{"path": bad, "error_kind": "not_avro"}],
+    }
+
+    checkpoints = lake / "rejects" / "clicks_bad" / "_delta_log"
+    assert not list(checkpoints.glob("*.checkpoint.parquet"))
+    maintained = dag_from("maintain_delta_tables.py", "maintain_delta_tables").test(
+        logical_date=dt.datetime(2026, 3, 3, tzinfo=UTC)
+    )
+    assert states(maintained) == {"maintain_logs": "success", "maintain_quarantine": "success"}
+    reports = returned(maintained)
+    assert reports["maintain_logs"]["table"] == table
+    assert reports["maintain_logs"]["exists"] is True
+    # One Parquet file per source file and event date (clicks-v1-b.avro spans both dates),
+    # compacted to one per event_date partition.
+    assert reports["maintain_logs"]["before"]["files"] == 4
+    assert reports["maintain_logs"]["after"]["files"] == 2
+    q_report = reports["maintain_quarantine"]
+    assert (q_report["table"], q_report["exists"]) == (quarantine, True)
+    assert q_report["before"]["files"] == q_report["after"]["files"] == 1
+    # The custom quarantine table was checkpointed; the default one was never created.
+    assert list(checkpoints.glob("*.checkpoint.parquet"))
+    assert not Path(f"{table}_quarantine").exists()
+    assert sql(quarantine, "SELECT path FROM t") == [{"path": bad}]
+    assert sql(table, ROWS_QUERY) == expected_rows(written)
