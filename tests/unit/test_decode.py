@@ -362,3 +362,68 @@ def test_header_schema_breaking_the_spec_is_invalid_writer_schema(
     assert error.message == f"writer schema in file header: {message}"
     assert error.writer_fingerprint == schema_fingerprint(doc)
     assert error.writer_schema == text
+
+
+@pytest.mark.parametrize(
+    "length",
+    [pytest.param(10, id="first_10_bytes"), pytest.param(40, id="first_40_bytes")],
+)
+def test_file_cut_inside_its_header_is_truncated(plan: ReaderPlan, length: int) -> None:
+    data = avro_bytes(V1, [v1_record()])
+    assert data[:4] == b"Obj\x01"  # the magic is whole: only the header is cut short
+    error = quarantine(data[:length], plan)
+    assert error.kind is QuarantineKind.TRUNCATED
+    assert error.message.startswith("the header is cut short (")
+    assert (error.writer_fingerprint, error.writer_schema) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "cause"),
+    [
+        pytest.param("{not json", "JSONDecodeError", id="not_json"),
+        pytest.param('{"type": "recrd", "name": "R"}', "UnknownType", id="unknown_type"),
+    ],
+)
+def test_header_schema_fastavro_cannot_parse_is_invalid_writer_schema(
+    plan: ReaderPlan, text: str, cause: str
+) -> None:
+    error = quarantine(header_only(text), plan)
+    assert error.kind is QuarantineKind.INVALID_WRITER_SCHEMA
+    assert error.message.startswith(
+        f"the writer schema in the header is not a valid Avro schema ({cause}: "
+    )
+
+
+def test_header_schema_with_a_default_of_the_wrong_type_is_invalid_writer_schema(
+    plan: ReaderPlan,
+) -> None:
+    doc = json.loads(json.dumps(V1))
+    doc["fields"][2] = {"name": "dwell", "type": "int", "default": "seven"}
+    text = json.dumps(doc)
+    error = quarantine(header_only(text), plan)
+    assert error.kind is QuarantineKind.INVALID_WRITER_SCHEMA
+    assert error.message == (
+        "the writer schema in the header is not a valid Avro schema "
+        "(Default value <seven> must match schema type: int)"
+    )
+    assert (error.writer_fingerprint, error.writer_schema) == (None, text)
+
+
+UUID_STRING = {"type": "string", "logicalType": "uuid"}
+
+
+def test_uuid_string_lands_as_a_plain_string(tmp_path: Path) -> None:
+    doc = {
+        "type": "record",
+        "name": "Visit",
+        "fields": [{"name": "id", "type": UUID_STRING}, {"name": "n", "type": "long"}],
+    }
+    folder = tmp_path / "registry" / "visits"
+    folder.mkdir(parents=True)
+    (folder / "v1.avsc").write_text(json.dumps(doc))
+    uuids = reader_plan(Registry(tmp_path / "registry"), "visits")
+    value = "6f1d2c3b-4a59-4e87-9c0d-1b2a3c4d5e6f"
+    (table,) = decode(avro_bytes(doc, [{"id": value, "n": 1}]), uuids)
+    assert table.schema.field("id").type == pa.string()
+    assert table.to_pylist() == [{"id": value, "n": 1}]
+    assert type(table.column("id").to_pylist()[0]) is str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,12 +13,15 @@ import pytest
 
 from avrolake.cli import main
 from avrolake.generate import CODECS, GenerateSpec, generate
+from avrolake.generate.datum import random_datum
 from avrolake.registry import Registry, schema_fingerprint
+from avrolake.schema import parse_schema
 from avrolake.storage import resolve
 from tests.conftest import SHIPPED_REGISTRY
 
 pytestmark = pytest.mark.unit
 REGISTRY = Registry(SHIPPED_REGISTRY)
+T_MS = 1_772_359_200_123  # 2026-03-01T10:00:00.123Z in epoch milliseconds
 
 
 def read_file(path: Path) -> tuple[dict[str, object], list[dict[str, object]]]:
@@ -141,3 +145,25 @@ def test_cli_generate_rejects_unknown_version(capsys: pytest.CaptureFixture[str]
     ]
     assert main(args) == 2
     assert "--versions names [7], but the registry has [1, 2, 3]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("logical", "value"),
+    [
+        pytest.param("timestamp-millis", T_MS, id="timestamp_millis_is_ts"),
+        pytest.param("timestamp-micros", T_MS * 1_000, id="timestamp_micros_is_ts_times_1000"),
+        pytest.param("timestamp-nanos", T_MS * 1_000_000, id="timestamp_nanos_is_ts_times_1e6"),
+        pytest.param("local-timestamp-millis", T_MS, id="local_timestamp_millis_is_ts"),
+        pytest.param("local-timestamp-micros", T_MS * 1_000, id="local_timestamp_micros"),
+        pytest.param("local-timestamp-nanos", T_MS * 1_000_000, id="local_timestamp_nanos"),
+    ],
+)
+def test_timestamp_datum_is_the_event_time_in_its_own_unit(logical: str, value: int) -> None:
+    schema = parse_schema(
+        {
+            "type": "record",
+            "name": "Event",
+            "fields": [{"name": "seen_at", "type": {"type": "long", "logicalType": logical}}],
+        }
+    )
+    assert random_datum(schema, random.Random(0), T_MS) == {"seen_at": value}

@@ -545,3 +545,30 @@ def test_missing_source_is_a_config_error_before_the_table_exists(lake: Lake) ->
     with pytest.raises(ConfigError, match=r"source .*absent does not exist"):
         ingest(lake.config(source=str(lake.root / "absent")))
     assert not lake.table.exists()
+
+
+@pytest.mark.parametrize(
+    ("partitioning", "asked"),
+    [
+        pytest.param(PartitionOverride(field=""), "nothing", id="unpartitioned_override"),
+        pytest.param(PartitionOverride(column="click_day"), "['click_day']", id="other_column"),
+    ],
+)
+def test_changing_an_existing_tables_partitioning_is_a_config_error(
+    lake: Lake, partitioning: PartitionOverride, asked: str
+) -> None:
+    ingest(lake.config())  # the table is created partitioned by event_date
+    later = [{**V2_RECORDS[0], "url": "/again"}]
+    write_avro(resolve(str(lake.raw)), "dt=2026-03-02/hour=02/more.avro", V2, later)
+    with pytest.raises(ConfigError) as caught:
+        ingest(lake.config(run_id="run-2", partitioning=partitioning))
+    assert caught.value.exit_code == 2
+    assert str(caught.value) == (
+        f"table {lake.table} is partitioned by ['event_date'], but the subject's table settings "
+        f"ask for {asked}; a table keeps its partitioning: restore the settings (table.json / "
+        "--partition-field / --partition-column) or land into a new table"
+    )
+    assert table_status(TableRef.at(str(lake.table), S3Options()))["table_version"] == 1
+    assert sql(str(lake.table), 'SELECT "_run_id" r, COUNT(*) n FROM t GROUP BY 1') == [
+        {"r": "run-1", "n": 5}
+    ]

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.lake import FileAdd, PartitionedWriter
 from avrolake.lake.stats import StatsAccumulator
 from avrolake.registry import TableSettings
@@ -279,3 +280,30 @@ def test_empty_table_has_zero_records_and_zero_nulls() -> None:
         "maxValues": {},
         "nullCount": {"n": 0},
     }
+
+
+@pytest.mark.parametrize(
+    ("micros", "days"),
+    [
+        pytest.param(300_000_000_000_000_000, "20513 to 3472222", id="year_11476"),
+        pytest.param(-70_000_000_000_000_000, "-810186 to 20513", id="before_year_1"),
+    ],
+)
+def test_event_time_outside_years_1_to_9999_is_quarantined_before_any_file(
+    tmp_path: Path, micros: int, days: str
+) -> None:
+    far = pa.table(
+        {"ts": pa.array([micros], SCHEMA.field("ts").type), "url": ["/far"], "dwell": [1]},
+        schema=SCHEMA,
+    )
+    writer = PartitionedWriter(resolve(str(tmp_path)), PARTITIONED, SCHEMA, "run-1")
+    with pytest.raises(QuarantineError) as caught:
+        writer.write(pa.concat_tables([rows(at(1)), far]))
+    assert caught.value.kind is QuarantineKind.EVENT_TIME_OUT_OF_RANGE
+    assert caught.value.message == (
+        "event-time field 'ts' holds a value outside the years 1 to 9999 (days since "
+        f"1970-01-01 from {days}); such a row has no partition date. Fix the producer's clock "
+        "or units, then retry the file."
+    )
+    assert parquet_files(tmp_path) == []
+    assert writer.close() == []

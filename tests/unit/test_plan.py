@@ -280,3 +280,22 @@ def test_plan_groups_keeps_every_file_once() -> None:
     sizes = {f"f{i}": (i * 37) % 101 for i in range(40)}
     groups = plan_groups(files(**sizes), 3, 200)
     assert sorted(uri for group in names(groups) for uri in group) == sorted(sizes)
+
+
+IMPOSSIBLE_PARTITIONS = [
+    pytest.param("dt=2026-02-30/hour=00/x.avro", id="february_30"),
+    pytest.param("dt=2026-01-01/hour=24/x.avro", id="hour_24"),
+    pytest.param("dt=2026-13-01/x.avro", id="month_13"),
+    pytest.param("dt=2026-01-01/hour=99/x.avro", id="hour_99"),
+]
+
+
+@pytest.mark.parametrize("path", IMPOSSIBLE_PARTITIONS)
+def test_impossible_partition_is_no_partition(path: str) -> None:
+    assert partition_hour(path) is None
+
+
+@pytest.mark.parametrize("path", IMPOSSIBLE_PARTITIONS)
+def test_partition_range_drops_a_file_with_an_impossible_partition(path: str) -> None:
+    since = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    assert keeps(Backfill(since=since), path, None) is False

@@ -279,3 +279,31 @@ def test_child_of_nothing_is_the_location_itself(tmp_path: Path) -> None:
     location = Location(str(tmp_path), pafs.LocalFileSystem(), str(tmp_path))
     assert location.child("") == str(tmp_path)
     assert location.child("x/y") == f"{tmp_path}/x/y"
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        pytest.param("s3:///prefix", id="empty_bucket_then_prefix"),
+        pytest.param("s3:///raw/clicks/", id="empty_bucket_then_deep_prefix"),
+    ],
+)
+def test_s3_uri_with_an_empty_bucket_before_a_prefix_is_a_storage_error(uri: str) -> None:
+    with pytest.raises(StorageError) as caught:
+        resolve(uri, OFFLINE)
+    assert str(caught.value) == f"{uri!r} names no bucket; use s3://bucket/prefix"
+    assert caught.value.exit_code == EXIT_USAGE
+
+
+def test_write_bytes_below_a_regular_file_is_a_storage_error(tmp_path: Path) -> None:
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "dt=2026-03-01").write_bytes(b"a file, not a folder")
+    location = resolve(str(tmp_path / "raw"))
+    with pytest.raises(StorageError) as caught:
+        location.write_bytes("dt=2026-03-01/hour=00/a.avro", b"Obj\x01")
+    assert type(caught.value) is StorageError
+    assert str(caught.value).startswith(
+        f"could not write {location.path}/dt=2026-03-01/hour=00/a.avro: "
+    )
+    assert isinstance(caught.value.__cause__, OSError)
+    assert (tmp_path / "raw" / "dt=2026-03-01").read_bytes() == b"a file, not a folder"

@@ -362,3 +362,51 @@ def test_reader_schema_must_be_a_record(tmp_path: Path) -> None:
     registry = make_registry(tmp_path / "registry", {"clickstream": ["string"]})
     with pytest.raises(RegistryError, match="must be a record, not string"):
         registry.reader("clickstream")
+
+
+CLASH_MESSAGE = (
+    "partition column {column!r} of subject 'clickstream' clashes with a field of its reader "
+    "schema (names compare case-insensitively) or with avrolake's metadata columns (names "
+    "starting with '_'); choose another partition_column"
+)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pytest.param("_run_id", id="run_id_metadata_column"),
+        pytest.param("_source_file", id="source_file_metadata_column"),
+        pytest.param("_event_date", id="any_leading_underscore"),
+    ],
+)
+def test_partition_column_starting_with_underscore_is_a_registry_error(
+    tmp_path: Path, column: str
+) -> None:
+    registry = clickstream(tmp_path)
+    with pytest.raises(RegistryError) as caught:
+        registry.table_settings("clickstream", PartitionOverride(column=column))
+    assert type(caught.value) is RegistryError
+    assert caught.value.exit_code == EXIT_USAGE == 2
+    assert str(caught.value) == CLASH_MESSAGE.format(column=column)
+
+
+@pytest.mark.parametrize(
+    ("table_json", "override", "column"),
+    [
+        pytest.param(None, PartitionOverride(column="URL"), "URL", id="command_line_upper_case"),
+        pytest.param(
+            '{"partition_column": "Url"}', PartitionOverride(), "Url", id="table_json_mixed_case"
+        ),
+    ],
+)
+def test_partition_column_equal_to_a_field_but_for_case_is_a_registry_error(
+    tmp_path: Path, table_json: str | None, override: PartitionOverride, column: str
+) -> None:
+    doc = click_schema({"name": "ts", "type": TS_MILLIS}, {"name": "url", "type": "string"})
+    files = {"clickstream": table_json} if table_json is not None else {}
+    registry = make_registry(tmp_path / "registry", {"clickstream": [doc]}, files)
+    with pytest.raises(RegistryError) as caught:
+        registry.table_settings("clickstream", override)
+    assert type(caught.value) is RegistryError
+    assert caught.value.exit_code == EXIT_USAGE == 2
+    assert str(caught.value) == CLASH_MESSAGE.format(column=column)

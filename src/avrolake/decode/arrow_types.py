@@ -9,6 +9,7 @@ Every field is nullable: Delta merges new columns as nullable, and old rows read
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -115,8 +116,8 @@ def _strip(doc: Any) -> Any:
     if not isinstance(doc, dict):
         return doc
     out = {k: (_strip(v) if k != "default" else v) for k, v in doc.items()}
-    if out.get("logicalType") in NUMERIC_LOGICAL or out.get("logicalType") == "uuid":
-        del out["logicalType"]  # uuid: a plain string (fastavro would build UUID objects)
+    if out.get("logicalType") in NUMERIC_LOGICAL:
+        del out["logicalType"]
     if out.get("type") == "record":
         for field in out["fields"]:
             if "default" in field:
@@ -144,36 +145,43 @@ def _complete(type_doc: Any, default: Any) -> Any:
 Fix = Callable[[Any], Any]
 
 
-def value_fixer(schema: Schema) -> Fix | None:
+def value_fixer(schema: Schema, *, uuids: bool = False) -> Fix | None:
     """A function that makes fastavro's values fit their Arrow type; None if none is needed.
 
-    Needed for unions of several types (values become struct members) and for bytes/fixed
-    defaults, which fastavro returns as str (docs/fastavro-notes.md).
+    Needed for unions of several types (values become struct members), for bytes/fixed
+    defaults, which fastavro returns as str (docs/fastavro-notes.md), and, with `uuids`, for
+    strings a writer marked `uuid`, which fastavro returns as uuid.UUID objects.
     """
     if isinstance(schema, Union):
         branches = non_null(schema)
         if len(branches) == 1:
-            return value_fixer(branches[0])
-        return _union_fixer(branches)
+            return value_fixer(branches[0], uuids=uuids)
+        return _union_fixer(branches, uuids)
     if isinstance(schema, Record):
-        return _record_fixer(schema)
+        return _record_fixer(schema, uuids)
     if isinstance(schema, Array):
-        items = value_fixer(schema.items)
+        items = value_fixer(schema.items, uuids=uuids)
         if items is None:
             return None
         return lambda v: None if v is None else [items(x) for x in v]
     if isinstance(schema, Map):
-        values = value_fixer(schema.values)
+        values = value_fixer(schema.values, uuids=uuids)
         if values is None:
             return None
         return lambda v: None if v is None else {k: values(x) for k, x in v.items()}
+    if uuids and isinstance(schema, Primitive) and schema.type == "string":
+        return _text  # a writer's uuid logical type makes fastavro return uuid.UUID objects
     return None
 
 
-def _record_fixer(record: Record) -> Fix | None:
+def _text(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _record_fixer(record: Record, uuids: bool) -> Fix | None:
     active: dict[str, Fix] = {}
     for field in record.fields:
-        fixer = value_fixer(field.type)
+        fixer = value_fixer(field.type, uuids=uuids)
         if field.has_default and _holds_bytes(field.type, set()):
             fixer = _then(_bytes_fixer(field.type), fixer)
         if fixer is not None:
@@ -238,15 +246,15 @@ def _bytes_fixer(schema: Schema) -> Fix:
 
 _PY_CLASSES: dict[str, tuple[type, ...]] = {
     "boolean": (bool,), "int": (int,), "long": (int,), "float": (float, int),
-    "double": (float, int), "string": (str,), "bytes": (bytes,), "enum": (str,),
+    "double": (float, int), "string": (str, uuid.UUID), "bytes": (bytes,), "enum": (str,),
     "fixed": (bytes,), "record": (dict,), "map": (dict,), "array": (list,),
 }  # fmt: skip
 
 
-def _union_fixer(branches: list[Schema]) -> Fix:
+def _union_fixer(branches: list[Schema], uuids: bool) -> Fix:
     """Multi-type union -> {member_<type>: value}; the member is the first branch whose
     Python type fits (an int in a union of int and long lands in the first of them)."""
-    members = [(member_name(b), b.type, value_fixer(b)) for b in branches]
+    members = [(member_name(b), b.type, value_fixer(b, uuids=uuids)) for b in branches]
 
     def fix(value: Any) -> Any:
         if value is None:

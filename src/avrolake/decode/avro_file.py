@@ -64,6 +64,11 @@ class ReaderPlan:
     def fixer(self) -> Any:
         return value_fixer(self.reader)
 
+    @cached_property
+    def uuid_fixer(self) -> Any:
+        """The fixer for files whose writer schema has `uuid` strings."""
+        return value_fixer(self.reader, uuids=True)
+
     def incompatibility(self, writer_json: str, fingerprint: str) -> str | None:
         """Why the reader cannot read this writer schema (None if it can), cached."""
         if fingerprint not in self._compat_cache:
@@ -139,10 +144,11 @@ class AvroFile:
         except (ValueError, TypeError, SchemaParseException) as exc:
             raise QuarantineError(
                 QuarantineKind.INVALID_WRITER_SCHEMA,
-                f"header schema is not valid JSON ({exc})",
+                f"the writer schema in the header is not a valid Avro schema ({exc})",
                 writer_schema=self.writer_schema_json,
             ) from exc
         self.writer_version = plan.versions_by_fingerprint.get(self.writer_fingerprint)
+        self._uuids = '"uuid"' in self.writer_schema_json  # fastavro makes uuid.UUID objects
         reason = plan.incompatibility(self.writer_schema_json, self.writer_fingerprint)
         if reason:
             raise QuarantineError(
@@ -171,7 +177,7 @@ class AvroFile:
             yield self._to_arrow(batch)
 
     def _to_arrow(self, records: list[Any]) -> pa.Table:
-        fixer = self.plan.fixer
+        fixer = self.plan.uuid_fixer if self._uuids else self.plan.fixer
         if fixer is not None:
             records = [fixer(r) for r in records]
         table = pa.Table.from_pylist(records, schema=self.plan.raw_schema)

@@ -55,7 +55,7 @@ def random_datum(schema: Schema, rng: random.Random, ts: int, name: str = "") ->
     """One value valid for `schema`; `ts` (epoch millis) feeds timestamp fields."""
     if isinstance(schema, Union):
         return _union(schema, rng, ts, name)
-    if name in HINTS and not isinstance(schema, Record | Enum):
+    if name in HINTS and not isinstance(schema, Record | Enum) and not _is_timestamp(schema):
         return HINTS[name](rng, ts)
     if isinstance(schema, Record):
         return {f.name: random_datum(f.type, rng, ts, f.name) for f in schema.fields}
@@ -83,6 +83,11 @@ def _word(rng: random.Random) -> str:
 
 
 _PER_MILLI = {"millis": 1, "micros": 1_000, "nanos": 1_000_000}
+
+
+def _is_timestamp(schema: Schema) -> bool:
+    logical = schema.logical if isinstance(schema, Primitive) else None
+    return bool(logical and logical.startswith(("timestamp", "local-timestamp")))
 
 
 def _primitive(schema: Primitive, rng: random.Random, ts: int) -> Any:
