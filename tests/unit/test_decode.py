@@ -15,67 +15,11 @@ import pytest
 from avrolake.decode import AvroFile, ReaderPlan, reader_plan
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.registry import Registry, schema_fingerprint
+from tests.unit.clicks_schema import V1, V2
 
 pytestmark = pytest.mark.unit
 
-TS_MILLIS = {"type": "long", "logicalType": "timestamp-millis"}
 T0 = 1_772_359_200_000  # 2026-03-01T10:00:00Z in milliseconds
-
-# v1 -> v2: `page` renamed to `url` (alias), `dwell` int -> long, a new enum symbol,
-# a nested record field with a default, a new top-level field with a default.
-V1: dict[str, Any] = {
-    "type": "record",
-    "name": "Click",
-    "namespace": "io.example.clicks",
-    "fields": [
-        {"name": "ts", "type": TS_MILLIS},
-        {"name": "page", "type": "string"},
-        {"name": "dwell", "type": "int"},
-        {
-            "name": "device",
-            "type": {"type": "enum", "name": "Device", "symbols": ["DESKTOP", "MOBILE"]},
-        },
-        {
-            "name": "geo",
-            "type": {
-                "type": "record",
-                "name": "Geo",
-                "fields": [{"name": "country", "type": "string"}],
-            },
-        },
-    ],
-}
-V2: dict[str, Any] = {
-    "type": "record",
-    "name": "Click",
-    "namespace": "io.example.clicks",
-    "fields": [
-        {"name": "ts", "type": TS_MILLIS},
-        {"name": "url", "aliases": ["page"], "type": "string"},
-        {"name": "dwell", "type": "long"},
-        {
-            "name": "device",
-            "type": {
-                "type": "enum",
-                "name": "Device",
-                "symbols": ["DESKTOP", "MOBILE", "TABLET"],
-                "default": "DESKTOP",
-            },
-        },
-        {
-            "name": "geo",
-            "type": {
-                "type": "record",
-                "name": "Geo",
-                "fields": [
-                    {"name": "country", "type": "string"},
-                    {"name": "city", "type": ["null", "string"], "default": None},
-                ],
-            },
-        },
-        {"name": "referrer", "type": "string", "default": "direct"},
-    ],
-}
 
 
 def v1_record(i: int = 0, **values: Any) -> dict[str, Any]:

@@ -29,62 +29,11 @@ from avrolake.lake.maintenance import maintain
 from avrolake.orchestration.reconcile import reconcile_interval
 from avrolake.storage import S3Options, resolve
 from tests.fixtures.lake import sql, write_avro
+from tests.unit.clicks_schema import V1, V2
 
 pytestmark = pytest.mark.unit
 
-TS_MILLIS = {"type": "long", "logicalType": "timestamp-millis"}
 STARTED = dt.datetime(2026, 3, 3, 6, 0, tzinfo=dt.UTC)
-V1: dict[str, Any] = {
-    "type": "record",
-    "name": "Click",
-    "namespace": "io.example.clicks",
-    "fields": [
-        {"name": "ts", "type": TS_MILLIS},
-        {"name": "page", "type": "string"},
-        {"name": "dwell", "type": "int"},
-        {
-            "name": "device",
-            "type": {"type": "enum", "name": "Device", "symbols": ["DESKTOP", "MOBILE"]},
-        },
-        {
-            "name": "geo",
-            "type": {
-                "type": "record",
-                "name": "Geo",
-                "fields": [{"name": "country", "type": "string"}],
-            },
-        },
-    ],
-}
-V2: dict[str, Any] = {
-    **V1,
-    "fields": [
-        {"name": "ts", "type": TS_MILLIS},
-        {"name": "url", "aliases": ["page"], "type": "string"},
-        {"name": "dwell", "type": "long"},
-        {
-            "name": "device",
-            "type": {
-                "type": "enum",
-                "name": "Device",
-                "symbols": ["DESKTOP", "MOBILE", "TABLET"],
-                "default": "DESKTOP",
-            },
-        },
-        {
-            "name": "geo",
-            "type": {
-                "type": "record",
-                "name": "Geo",
-                "fields": [
-                    {"name": "country", "type": "string"},
-                    {"name": "city", "type": ["null", "string"], "default": None},
-                ],
-            },
-        },
-        {"name": "referrer", "type": "string", "default": "direct"},
-    ],
-}
 
 
 def millis(day: int, hour: int, minute: int = 0) -> int:
