@@ -83,10 +83,11 @@ class SchemaMigrationRequiredError(ViolationError):
         self.table_uri = table_uri
         self.changes = changes
         super().__init__(
-            f"table {table_uri} holds columns whose type the reader schema changes "
-            f"({'; '.join(changes)}). Delta cannot widen types in place and avrolake never "
-            f"casts silently: run `avrolake migrate --table {table_uri}` once to rewrite the "
-            "table with the new types, then run the ingest again."
+            f"table {table_uri} holds columns the reader schema changes "
+            f"({'; '.join(changes)}). Delta cannot widen types or rename columns in place and "
+            f"avrolake never casts silently or leaves a renamed column half empty: run "
+            f"`avrolake migrate --table {table_uri}` once to rewrite the table to the reader "
+            "schema (old rows keep every value), then run the ingest again."
         )
 
 

@@ -184,9 +184,11 @@ def run_migrate(args: argparse.Namespace) -> int:
     target = resolve_target(
         args.registry, args.subject or None, _partitioning(args), args.table, s3
     )
-    version = migrate_table(target.table, target.schema)
+    done = migrate_table(target.table, target.schema, target.renames)
+    renamed = ", ".join(f"{old} -> {new}" for new, old in done.renamed.items()) or "none"
     print(
         f"migrated {args.table} to {target.subject} v{target.reader_version}: "
-        f"table version {version}"
+        f"{done.rows} rows rewritten in one commit (table version {done.version_before} -> "
+        f"{done.version_after}); renamed columns: {renamed}"
     )
     return 0

@@ -68,6 +68,11 @@ class Target:
     settings: TableSettings
     schema: pa.Schema  # the Delta table's schema
 
+    @property
+    def renames(self) -> dict[str, tuple[str, ...]]:
+        """Reader fields with aliases: their earlier names, as columns may still hold them."""
+        return {f.name: f.aliases for f in self.plan.reader.fields if f.aliases}
+
 
 def resolve_target(
     registry_dir: Path,
@@ -114,7 +119,7 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
         )
     files = discover(source, config.backfill)
     summary = RunSummary(config.run_id, files_seen=len(files))
-    table = target.table.open_or_create(target.schema)
+    table = target.table.open_or_create(target.schema, target.renames)
     done = landed_sources(table, [f.uri for f in files]) | quarantined_sources(target.table)
     new = [f for f in files if f.uri not in done]
     summary.files_skipped = len(files) - len(new)

@@ -8,6 +8,7 @@ consumer (ingest, status, reconcile, migrate, maintenance, the data source) take
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -73,8 +74,13 @@ class TableRef:
             raise AvrolakeError(f"no Delta table at {self.uri}; run `avrolake ingest` first")
         return table
 
-    def open_or_create(self, schema: pa.Schema) -> DeltaTable:
-        """Load the table, creating it (version 0) on the first run and adding new columns."""
+    def open_or_create(
+        self, schema: pa.Schema, renames: Mapping[str, Sequence[str]] | None = None
+    ) -> DeltaTable:
+        """Load the table, creating it (version 0) on the first run and adding new columns.
+
+        `renames` maps a reader field to its aliases (its earlier names).
+        """
         partition_by = self.settings.partition_columns if self.settings else []
         table = self.load()
         if table is None:
@@ -98,17 +104,41 @@ class TableRef:
                 "partitioning: restore the settings (table.json / --partition-field / "
                 "--partition-column) or land into a new table"
             )
-        evolve_schema(table, self.uri, schema)
+        evolve_schema(table, self.uri, schema, renames or {})
         return table
 
 
-def evolve_schema(table: DeltaTable, uri: str, schema: pa.Schema) -> None:
-    """Add the reader's new columns; refuse a type change Delta cannot make in place."""
+def renamed_columns(
+    current: Sequence[str], schema: pa.Schema, renames: Mapping[str, Sequence[str]]
+) -> dict[str, str]:
+    """{new name: old column} for reader fields the table holds only under an alias."""
+    found = {}
+    for column in schema:
+        if column.name in current:
+            continue
+        old = [a for a in renames.get(column.name, ()) if a in current]
+        if old:
+            found[column.name] = old[0]
+    return found
+
+
+def evolve_schema(
+    table: DeltaTable, uri: str, schema: pa.Schema, renames: Mapping[str, Sequence[str]]
+) -> None:
+    """Add the reader's new columns; refuse a change Delta cannot make in place.
+
+    A type change, or a rename through aliases (adding the new name would leave its old rows
+    NULL), needs `avrolake migrate`, which rewrites the table once.
+    """
     current = pa.schema(table.schema().to_arrow())
     changed = [
         f"{f.name}: {current.field(f.name).type} -> {f.type}"
         for f in schema
         if f.name in current.names and not _same_type(current.field(f.name).type, f.type)
+    ]
+    changed += [
+        f"{old} renamed to {new}"
+        for new, old in renamed_columns(current.names, schema, renames).items()
     ]
     if changed:
         raise SchemaMigrationRequiredError(uri, changed)
