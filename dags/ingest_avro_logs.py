@@ -100,7 +100,7 @@ with DAG(
         assert data_interval_start is not None
         assert data_interval_end is not None
         try:
-            ref = TableRef.at(table, S3Options.from_env(env), quarantine=quarantine_table or None)
+            ref = TableRef.find(table, S3Options.from_env(env), quarantine=quarantine_table or None)
             limit = int(max_quarantined) if max_quarantined else DEFAULT_MAX_QUARANTINED
             report = reconcile_interval(source, ref, data_interval_start, data_interval_end, limit)
         except ReconciliationError as exc:

@@ -47,7 +47,7 @@ with DAG(
             from avrolake.orchestration.operators import aws_env
 
             env.update(aws_env(aws_conn_id))
-        ref = TableRef.at(table, S3Options.from_env(env), quarantine=quarantine_table or None)
+        ref = TableRef.find(table, S3Options.from_env(env), quarantine=quarantine_table or None)
         hours = int(retention_hours) if retention_hours else MIN_RETENTION_HOURS
         report = maintain(ref.quarantine() if which == "quarantine" else ref, hours)
         print(f"avrolake maintenance: {report}")  # noqa: T201 - the task log

@@ -377,12 +377,31 @@ def test_status_sees_the_configured_quarantine_table(lake: Lake, own_quarantine:
     assert status["quarantined_files"][0]["message"].startswith("file starts with b'this'")
 
 
-def test_status_without_the_quarantine_table_sees_no_quarantined_files(
+def test_a_handle_without_the_quarantine_table_finds_the_one_the_last_run_recorded(
+    lake: Lake, own_quarantine: Path
+) -> None:
+    status = table_status(TableRef.find(str(lake.table), S3Options()))
+    assert status["quarantine_table"] == str(own_quarantine)
+    assert [q["path"] for q in status["quarantined_files"]] == [lake.source(BROKEN_FILE)]
+
+
+def test_a_plain_handle_without_the_quarantine_table_uses_the_default(
     lake: Lake, own_quarantine: Path
 ) -> None:
     status = table_status(TableRef.at(str(lake.table), S3Options()))
     assert status["quarantine_table"] == str(lake.default_quarantine)
     assert status["quarantined_files"] == []
+
+
+def test_a_later_run_without_the_option_keeps_the_recorded_quarantine_table(
+    lake: Lake, own_quarantine: Path
+) -> None:
+    write_avro(resolve(str(lake.raw)), "dt=2026-03-02/hour=03/bad2.avro", V2, [])
+    (lake.raw / "dt=2026-03-02" / "hour=03" / "bad2.avro").write_bytes(b"not avro either")
+    summary = ingest(lake.config(run_id="run-2"))
+    assert summary["files_quarantined"] == 1
+    assert sql(str(own_quarantine), "SELECT COUNT(*) n FROM t") == [{"n": 2}]
+    assert not lake.default_quarantine.exists()
 
 
 INTERVAL = (dt.datetime(2026, 3, 1, tzinfo=dt.UTC), dt.datetime(2026, 3, 3, tzinfo=dt.UTC))

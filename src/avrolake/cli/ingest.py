@@ -158,7 +158,7 @@ def run_status(args: argparse.Namespace) -> int:
     from avrolake.lake import TableRef, table_status
 
     s3 = S3Options.from_env(os.environ)
-    status = table_status(TableRef.at(args.table, s3, quarantine=args.quarantine_table))
+    status = table_status(TableRef.find(args.table, s3, quarantine=args.quarantine_table))
     if args.json:
         print(json.dumps(status, default=str))
         return 0

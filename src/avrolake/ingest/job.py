@@ -84,12 +84,12 @@ def resolve_target(
     quarantine: str | None = None,
     batch_size: int | None = None,
 ) -> Target:
-    """Subject, table settings, reader plan and table handle, all validated (no I/O on tables)."""
+    """Subject, table settings, reader plan and table handle, validated before any write."""
     registry = Registry(registry_dir)
     name = registry.resolve_subject(subject)
     settings = registry.table_settings(name, partitioning)
     plan = reader_plan(registry, name, batch_size) if batch_size else reader_plan(registry, name)
-    ref = TableRef.at(table, s3, quarantine=quarantine or None, settings=settings)
+    ref = TableRef.find(table, s3, quarantine=quarantine or None, settings=settings)
     version = registry.reader(name).version
     log.info("subject %s: reader v%d; table %s", name, version, settings.describe())
     return Target(name, version, plan, ref, settings, table_schema(plan.data_schema, settings))

@@ -18,7 +18,8 @@ from deltalake.exceptions import CommitFailedError
 from deltalake.transaction import AddAction, CommitProperties, RemoveAction, Transaction
 
 from avrolake.errors import CommitConflictError
-from avrolake.lake.queries import COMMIT_INFO_KEY, landed_sources
+from avrolake.lake.queries import landed_sources
+from avrolake.lake.table import COMMIT_INFO_KEY
 from avrolake.lake.writer import FileAdd
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,7 @@ from deltalake import DeltaTable
 
 from avrolake.lake.columns import SOURCE_FILE, WRITER_VERSION, version_key
 from avrolake.lake.quarantine import read_quarantine
-from avrolake.lake.table import TableRef, query
-
-COMMIT_INFO_KEY = "avrolake"  # the commit-info key holding a run's audit record (docs/table.md)
+from avrolake.lake.table import COMMIT_INFO_KEY, TableRef, query
 
 
 def count_by_version(pairs: Iterable[tuple[int | None, int]]) -> dict[str, int]:
@@ -29,13 +27,18 @@ def count_by_version(pairs: Iterable[tuple[int | None, int]]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def landed_sources(table: DeltaTable, candidates: Sequence[str] = ()) -> set[str]:
-    """Source files whose rows the table already holds (read from `_source_file`)."""
+def landed_sources(table: DeltaTable, candidates: Sequence[str] | None = None) -> set[str]:
+    """Source files whose rows the table already holds (read from `_source_file`).
+
+    With `candidates`, only those of them (none when it is empty); without, every one.
+    """
+    if candidates is not None and not candidates:
+        return set()
     if SOURCE_FILE not in pa.schema(table.schema().to_arrow()).names:
         return set()
     rows = query(table, f'SELECT DISTINCT "{SOURCE_FILE}" AS s FROM t')
     landed = {str(r["s"]) for r in rows if r["s"] is not None}
-    return landed & set(candidates) if candidates else landed
+    return landed if candidates is None else landed & set(candidates)
 
 
 def rows_by_writer_version(table: DeltaTable) -> dict[str, int]:

@@ -7,6 +7,7 @@ consumer (ingest, status, reconcile, migrate, maintenance, the data source) take
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,8 @@ from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
 
 log = logging.getLogger(__name__)
+COMMIT_INFO_KEY = "avrolake"  # the commit-info key holding a run's audit record (docs/table.md)
+RECORD_LOOKBACK = 100  # commits searched for the last run's record (maintenance commits too)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,35 @@ class TableRef:
         table = resolve(uri, s3).delta_uri()
         q_uri = resolve(quarantine, s3).delta_uri() if quarantine else None
         return cls(table, q_uri or default_quarantine_uri(table), s3, settings)
+
+    @classmethod
+    def find(
+        cls,
+        uri: str,
+        s3: S3Options,
+        *,
+        quarantine: str | None = None,
+        settings: TableSettings | None = None,
+    ) -> TableRef:
+        """Like `at`, but without `quarantine` the quarantine table is the one the table's last
+        run recorded in its commit (docs/table.md), so a run's --quarantine-table is found
+        again by status, reconcile, maintenance and later runs without repeating it."""
+        ref = cls.at(uri, s3, quarantine=quarantine, settings=settings)
+        if quarantine:
+            return ref
+        recorded = ref.recorded_quarantine()
+        return replace(ref, quarantine_uri=recorded) if recorded else ref
+
+    def recorded_quarantine(self) -> str | None:
+        """The quarantine table named by the newest avrolake commit, if any."""
+        table = self.load()
+        if table is None:
+            return None
+        for commit in table.history(limit=RECORD_LOOKBACK):
+            if COMMIT_INFO_KEY in commit:
+                value = json.loads(commit[COMMIT_INFO_KEY]).get("quarantine_table")
+                return str(value) if value else None
+        return None
 
     @property
     def storage_options(self) -> dict[str, str]:
