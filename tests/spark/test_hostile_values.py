@@ -113,6 +113,12 @@ def test_far_future_event_time_quarantines_only_its_file(spark: Any, tmp_path: P
     assert (summary["files_ingested"], summary["records_written"]) == (1, 1)
     rows = sql(str(tmp_path / "lake" / "metrics"), 'SELECT "_source_file" s FROM t')
     assert rows == [{"s": good}]
+    (row,) = sql(
+        str(tmp_path / "lake" / "metrics_quarantine"),
+        "SELECT writer_fingerprint fp, writer_schema ws FROM t",
+    )
+    assert len(row["fp"]) == 16
+    assert json.loads(row["ws"])["fields"][0] == {"name": "ts", "type": "long"}
 
 
 def test_timestamp_nanos_never_lose_precision_silently(spark: Any, tmp_path: Path) -> None:

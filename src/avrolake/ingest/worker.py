@@ -90,8 +90,8 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> Outcome:
             source.size,
             exc.kind,
             exc.message,
-            exc.writer_fingerprint,
-            exc.writer_schema,
+            exc.writer_fingerprint or (avro.writer_fingerprint if avro else None),
+            exc.writer_schema or (avro.writer_schema_json if avro else None),
         )
     except OSError:
         writer.discard()
