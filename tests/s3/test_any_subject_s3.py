@@ -3,18 +3,11 @@ as a user runs it: a real process, no subject and no partition flag."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from typing import Any
-
 import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
 
 from avrolake.storage import resolve
-from tests.conftest import ROOT
 from tests.fixtures.clickstream import (
     DATA_REGISTRY,
     EVENT_DATES,
@@ -25,23 +18,9 @@ from tests.fixtures.clickstream import (
     write_corrupt,
 )
 from tests.fixtures.lake import rows_by_version, sql
-from tests.fixtures.s3 import S3Endpoint
+from tests.fixtures.s3 import S3Endpoint, avrolake
 
 pytestmark = [pytest.mark.s3, pytest.mark.spark]
-
-
-def avrolake(s3: S3Endpoint, *args: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "avrolake", *args, "--json"],
-        cwd=ROOT,
-        env={**os.environ, **s3.env()},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def test_cli_lands_a_second_subject_from_s3_to_s3(s3_endpoint: S3Endpoint, s3_bucket: str) -> None:

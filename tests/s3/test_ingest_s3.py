@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from typing import Any
-
 import pytest
 
 from avrolake.storage import resolve
-from tests.conftest import ROOT, SHIPPED_REGISTRY
+from tests.conftest import SHIPPED_REGISTRY
 from tests.fixtures.lake import generate_logs, rows_by_version, sql
-from tests.fixtures.s3 import S3Endpoint
+from tests.fixtures.s3 import S3Endpoint, avrolake
 
 pytestmark = [pytest.mark.s3, pytest.mark.spark]
-
-
-def avrolake(s3: S3Endpoint, *args: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "avrolake", *args, "--json"],
-        cwd=ROOT,
-        env={**os.environ, **s3.env()},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def test_cli_ingest_from_s3_to_s3_then_status(s3_endpoint: S3Endpoint, s3_bucket: str) -> None:
