@@ -21,6 +21,11 @@ REGISTRY_ENV = "AVROLAKE_REGISTRY"
 DEFAULT_MASTER = "local[2]"
 # Records per Arrow batch while decoding.
 DEFAULT_BATCH_SIZE = 8192
+# A block that decompresses to more than this quarantines its file as `too_large`.
+DEFAULT_MAX_BLOCK_BYTES = 64 * 1024 * 1024
+# A file modified less than this many seconds before the run is deferred to a later run
+# (it may still be being written).
+DEFAULT_SETTLE_SECONDS = 60
 # Small source files are packed into one Spark task up to this many bytes.
 DEFAULT_MAX_TASK_BYTES = 128 * 1024 * 1024
 # Input partitions the `avrolake` data source plans for (it has no SparkContext to ask).

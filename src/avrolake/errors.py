@@ -108,6 +108,9 @@ class QuarantineKind(StrEnum):
     INCOMPATIBLE_SCHEMA = "incompatible_schema"
     EVENT_TIME_OUT_OF_RANGE = "event_time_out_of_range"
     CONVERSION_ERROR = "conversion_error"
+    TOO_LARGE = "too_large"  # a block decompresses to more than the configured cap
+    BAD_NAME = "bad_name"  # the object name is not valid UTF-8
+    DANGLING_LINK = "dangling_link"  # a symbolic link whose target does not exist
 
 
 class QuarantineError(AvrolakeError):
