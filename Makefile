@@ -23,8 +23,11 @@ AIRFLOW_ENV = AIRFLOW_HOME=$(DEMO_ABS)/airflow \
 	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
 	AIRFLOW_CONN_SPARK='{"conn_type":"spark","host":"local[2]","extra":{"deploy-mode":"client"}}' \
 	AIRFLOW_VAR_AVROLAKE_REGISTRY=$(abspath $(DEMO_REGISTRY)) \
+	AVROLAKE_SETTLE_SECONDS=$(DEMO_SETTLE_SECONDS) \
 	AVROLAKE_DEMO_DIR=$(DEMO_ABS) SPARK_LOCAL_IP=127.0.0.1 PATH="$(CURDIR)/$(BIN):$$PATH"
 DEMO_ABS = $(abspath $(DEMO_DIR))
+# The demo generates its files a moment before it ingests them, so it turns the settle time off.
+DEMO_SETTLE_SECONDS ?= 0
 DEMO_HOUR ?= 2026-01-01T01:00:00+00:00
 S3_IMAGE ?= localhost/avrolake-s3-dev:0.1.0
 

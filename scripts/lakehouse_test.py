@@ -31,6 +31,8 @@ IMAGES = {
     "localhost/avrolake-s3-dev:0.1.0": ("docker/dev/s3.Dockerfile", None),
     "localhost/avrolake-postgres-dev:0.1.0": ("docker/dev/postgres.Dockerfile", None),
 }
+# The test uploads its files moments before it triggers the DAG: no settle time in this stack.
+os.environ.setdefault("AVROLAKE_SETTLE_SECONDS", "0")
 CA_BUNDLE = Path(os.environ.get("AVROLAKE_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"))
 
 

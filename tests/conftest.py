@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,11 @@ from typing import Any
 import pytest
 
 pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.lake", "tests.fixtures.cluster"]
+
+# Tests write their source files moments before they ingest them: no settle time for the CLI,
+# the DAGs and spark-submit (they read it from the environment). Tests of the settle time
+# itself pass --settle-seconds / settle_seconds explicitly.
+os.environ["AVROLAKE_SETTLE_SECONDS"] = "0"
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_REGISTRY = ROOT / "schemas"

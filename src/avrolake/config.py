@@ -26,6 +26,7 @@ DEFAULT_MAX_BLOCK_BYTES = 64 * 1024 * 1024
 # A file modified less than this many seconds before the run is deferred to a later run
 # (it may still be being written).
 DEFAULT_SETTLE_SECONDS = 60
+SETTLE_ENV = "AVROLAKE_SETTLE_SECONDS"
 # Small source files are packed into one Spark task up to this many bytes.
 DEFAULT_MAX_TASK_BYTES = 128 * 1024 * 1024
 # Input partitions the `avrolake` data source plans for (it has no SparkContext to ask).
@@ -36,6 +37,8 @@ DEFAULT_PARTITION_COLUMN = "event_date"
 DEFAULT_SOURCE_SUFFIX = ".avro"
 # The quarantine table is <table><suffix> unless --quarantine-table names another.
 QUARANTINE_SUFFIX = "_quarantine"
+# The source ledger (docs/ledger.md) is always <table><suffix>.
+LEDGER_SUFFIX = "_ledger"
 # reconcile fails above this many quarantined files per interval (warns at or below).
 DEFAULT_MAX_QUARANTINED = 5
 # Maintenance: vacuum keeps files at least this long (Delta's default; shorter is refused).
@@ -49,6 +52,10 @@ def registry_from_env(environ: Mapping[str, str]) -> Path:
 
 def default_quarantine_uri(table_uri: str) -> str:
     return f"{table_uri.rstrip('/')}{QUARANTINE_SUFFIX}"
+
+
+def ledger_uri(table_uri: str) -> str:
+    return f"{table_uri.rstrip('/')}{LEDGER_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -88,5 +95,7 @@ class IngestConfig:
     backfill: Backfill = field(default_factory=Backfill)
     partitioning: PartitionOverride = field(default_factory=PartitionOverride)
     batch_size: int = DEFAULT_BATCH_SIZE
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS
+    max_block_bytes: int = DEFAULT_MAX_BLOCK_BYTES
     max_task_bytes: int = DEFAULT_MAX_TASK_BYTES
     s3: S3Options = field(default_factory=S3Options)

@@ -6,7 +6,9 @@ else takes a `Location`, so tests and jobs choose the endpoint explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -69,6 +71,18 @@ class S3Options:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """One object a listing found. `problem` names why it cannot be read as a file at all:
+    "bad_name" (the name is not valid UTF-8; `path` shows it with backslash escapes) or
+    "dangling_link" (a symbolic link whose target is missing)."""
+
+    path: str
+    size: int | None
+    mtime_ns: int | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class Location:
     """A directory-like place: a filesystem and a base path in it."""
 
@@ -104,14 +118,29 @@ class Location:
         with self.fs.open_input_stream(path) as stream:
             return bytes(stream.read())
 
-    def list_files(self, suffix: str = "") -> list[pafs.FileInfo]:
-        """Every file below the base path (recursively), sorted by path."""
+    def list_files(self, suffix: str = "") -> list[Listed]:
+        """Every file below the base path (recursively), sorted by path.
+
+        A local listing never stops at one odd entry: a name that is not UTF-8 and a dangling
+        symbolic link are listed with their `problem` (pyarrow's own local listing raises on
+        the first undecodable name).
+        """
+        if not self.is_s3:
+            try:
+                found = list(_walk_local(self.path.encode(), suffix.encode()))
+            except OSError as exc:
+                raise StorageError(f"could not list {self.uri}: {exc}") from exc
+            return sorted(found, key=lambda i: i.path)
         selector = pafs.FileSelector(self.path, recursive=True, allow_not_found=True)
         try:
             infos = self.fs.get_file_info(selector)
         except OSError as exc:
             raise StorageError(f"could not list {self.uri}: {exc}") from exc
-        files = [i for i in infos if i.type == pafs.FileType.File and i.path.endswith(suffix)]
+        files = [
+            Listed(i.path, i.size, i.mtime_ns)
+            for i in infos
+            if i.type == pafs.FileType.File and i.path.endswith(suffix)
+        ]
         return sorted(files, key=lambda i: i.path)
 
     def exists(self) -> bool:
@@ -135,6 +164,33 @@ class Location:
         if isinstance(self.fs, pafs.S3FileSystem):
             return f"s3://{path}"
         return path
+
+
+def _walk_local(root: bytes, suffix: bytes) -> Iterator[Listed]:
+    """Files below a local folder, by bytes names (so no name can stop the walk)."""
+    if not os.path.isdir(root):
+        return
+    for folder, _dirs, names in os.walk(root, onerror=_raise):
+        for name in names:
+            full = os.path.join(folder, name)
+            if not full.endswith(suffix):
+                continue
+            try:
+                path, problem = full.decode("utf-8"), None
+            except UnicodeDecodeError:
+                path, problem = full.decode("utf-8", "backslashreplace"), "bad_name"
+            try:
+                info = os.stat(full)
+            except FileNotFoundError:
+                if os.path.islink(full):
+                    yield Listed(path, None, None, problem or "dangling_link")
+                continue  # deleted while listing: not there
+            if stat.S_ISREG(info.st_mode):
+                yield Listed(path, info.st_size, info.st_mtime_ns, problem)
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
 
 
 def resolve(uri: str, s3: S3Options | None = None) -> Location:

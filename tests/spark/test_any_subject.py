@@ -44,7 +44,12 @@ STARTED = dt.datetime(2026, 3, 2, 2, tzinfo=dt.UTC)
 def config(tmp: Path, run_id: str) -> IngestConfig:
     """No subject, no partitioning: everything else is the job's default."""
     return IngestConfig(
-        str(tmp / "raw"), str(tmp / "lake" / "clicks"), run_id, STARTED, registry=DATA_REGISTRY
+        str(tmp / "raw"),
+        str(tmp / "lake" / "clicks"),
+        run_id,
+        STARTED,
+        registry=DATA_REGISTRY,
+        settle_seconds=0,  # the files were just written
     )
 
 

@@ -34,6 +34,7 @@ def settings(tmp: Path, registry: Path = SHIPPED_REGISTRY, **extra: Any) -> Inge
         registry=registry,
         run_id=extra.pop("run_id", "run-1"),
         started_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+        settle_seconds=0,  # the files were just written
         **extra,
     )
 

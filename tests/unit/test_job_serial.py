@@ -115,6 +115,7 @@ class Lake:
             table=str(self.table),
             run_id="run-1",
             started_at=STARTED,
+            settle_seconds=0,  # the files were just written
             registry=self.registry,
         )
         return dataclasses.replace(base, **changes)

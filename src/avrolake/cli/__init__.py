@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from avrolake.cli import compat, generate, ingest, schemas
+from avrolake.cli import compat, generate, ingest, quarantine, schemas
 from avrolake.errors import EXIT_USAGE, AvrolakeError
 
 
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     schemas.register(commands)
     generate.register(commands)
     ingest.register(commands)
+    quarantine.register(commands)
     return parser
 
 

@@ -19,6 +19,9 @@ from typing import Any
 from avrolake.config import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MASTER,
+    DEFAULT_MAX_BLOCK_BYTES,
+    DEFAULT_SETTLE_SECONDS,
+    SETTLE_ENV,
     Backfill,
     IngestConfig,
     PartitionOverride,
@@ -70,6 +73,21 @@ def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
         default=DEFAULT_BATCH_SIZE,
         help=f"records per Arrow batch (default {DEFAULT_BATCH_SIZE})",
     )
+    cmd.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=float(os.environ.get(SETTLE_ENV) or DEFAULT_SETTLE_SECONDS),
+        help="files modified less than this many seconds before the run are left for a later "
+        f"run, as they may still be being written (default: ${SETTLE_ENV} or "
+        f"{DEFAULT_SETTLE_SECONDS}; 0 reads everything)",
+    )
+    cmd.add_argument(
+        "--max-block-mb",
+        type=float,
+        default=DEFAULT_MAX_BLOCK_BYTES / 2**20,
+        help="quarantine a file as too_large when one of its Avro blocks decompresses to more "
+        f"than this (default {DEFAULT_MAX_BLOCK_BYTES // 2**20})",
+    )
     cmd.add_argument("--json", action="store_true", help="print the run summary as the last line")
 
 
@@ -92,6 +110,8 @@ def config_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Inges
         backfill=Backfill(args.since, args.until, args.modified_after, args.modified_before),
         partitioning=_partitioning(args),
         batch_size=args.batch_size,
+        settle_seconds=args.settle_seconds,
+        max_block_bytes=int(args.max_block_mb * 2**20),
         s3=S3Options.from_env(environ),
     )
 
@@ -142,8 +162,9 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         return
     print(
         f"run {summary['run_id']}: {summary['files_seen']} file(s) seen, "
-        f"{summary['files_ingested']} ingested, {summary['files_skipped']} skipped, "
-        f"{summary['files_quarantined']} quarantined"
+        f"{summary['files_ingested']} ingested ({summary['files_replaced']} replaced), "
+        f"{summary['files_skipped']} skipped, {summary['files_quarantined']} quarantined, "
+        f"{summary['files_deferred']} deferred, {summary['files_duplicate']} duplicate"
     )
     print(
         f"records written: {summary['records_written']} "
@@ -152,6 +173,10 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
     )
     for q in summary["quarantined"]:
         print(f"  quarantined ({q['error_kind']}): {q['path']}")
+    for d in summary["duplicates"]:
+        print(f"  duplicate of {d['copy_of']}: {d['path']}")
+    for path in summary["deferred"]:
+        print(f"  deferred (still being written?): {path}")
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -170,7 +195,11 @@ def run_status(args: argparse.Namespace) -> int:
             f"{run_info['files']} file(s), {run_info['records']} records, "
             f"{run_info['quarantined']} quarantined"
         )
-    print(f"quarantined files: {len(status['quarantined_files'])}")
+    print(f"source files by state: {status['source_files']}")
+    print(
+        f"quarantined files: {len(status['quarantined_files'])} "
+        f"by kind {status['quarantined_by_kind']}"
+    )
     for q in status["quarantined_files"]:
         print(f"  {q['error_kind']}: {q['path']}")
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,10 +17,17 @@ import pyarrow as pa
 
 from avrolake.config import IngestConfig, PartitionOverride
 from avrolake.decode import ReaderPlan, reader_plan
-from avrolake.errors import ConfigError
+from avrolake.errors import ConfigError, QuarantineKind
 from avrolake.ingest.plan import SourceFile, discover, plan_groups
 from avrolake.ingest.summary import RunSummary
-from avrolake.ingest.worker import Landed, Outcome, Quarantined, WorkerContext, run_group
+from avrolake.ingest.worker import (
+    Deferred,
+    Landed,
+    Outcome,
+    Quarantined,
+    WorkerContext,
+    run_group,
+)
 from avrolake.lake import (
     QuarantineRow,
     TableRef,
@@ -28,11 +35,17 @@ from avrolake.lake import (
     commit_run,
     count_by_version,
     file_schema,
-    landed_sources,
-    quarantined_sources,
     table_schema,
 )
-from avrolake.registry import Registry, TableSettings
+from avrolake.lake.ledger import (
+    MESSAGE_LIMIT,
+    Ledger,
+    LedgerEntry,
+    SourceStatus,
+    entries_from_audit,
+)
+from avrolake.lake.replace import old_files_of
+from avrolake.registry import Registry, TableSettings, schema_fingerprint
 from avrolake.storage import S3Options, resolve
 
 log = logging.getLogger(__name__)
@@ -67,6 +80,7 @@ class Target:
     table: TableRef
     settings: TableSettings
     schema: pa.Schema  # the Delta table's schema
+    reader_fingerprint: str = ""
 
     @property
     def renames(self) -> dict[str, tuple[str, ...]]:
@@ -83,20 +97,92 @@ def resolve_target(
     *,
     quarantine: str | None = None,
     batch_size: int | None = None,
+    max_block_bytes: int | None = None,
 ) -> Target:
     """Subject, table settings, reader plan and table handle, validated before any write."""
     registry = Registry(registry_dir)
     name = registry.resolve_subject(subject)
     settings = registry.table_settings(name, partitioning)
-    plan = reader_plan(registry, name, batch_size) if batch_size else reader_plan(registry, name)
+    plan = reader_plan(registry, name)
+    if batch_size:
+        plan = replace(plan, batch_size=batch_size)
+    if max_block_bytes:
+        plan = replace(plan, max_block_bytes=max_block_bytes)
     ref = TableRef.find(table, s3, quarantine=quarantine or None, settings=settings)
-    version = registry.reader(name).version
-    log.info("subject %s: reader v%d; table %s", name, version, settings.describe())
-    return Target(name, version, plan, ref, settings, table_schema(plan.data_schema, settings))
+    reader = registry.reader(name)
+    log.info("subject %s: reader v%d; table %s", name, reader.version, settings.describe())
+    return Target(
+        name,
+        reader.version,
+        plan,
+        ref,
+        settings,
+        table_schema(plan.data_schema, settings),
+        schema_fingerprint(reader.doc),
+    )
+
+
+@dataclass
+class Work:
+    """What a run does with the files it listed (every one lands in exactly one list)."""
+
+    todo: list[SourceFile] = field(default_factory=list)
+    replacing: dict[str, LedgerEntry] = field(default_factory=dict)  # changed after landing
+    unreadable: list[SourceFile] = field(default_factory=list)  # bad_name, dangling_link
+    deferred: list[SourceFile] = field(default_factory=list)  # younger than the settle time
+    skipped: int = 0
+
+
+def plan_work(
+    files: list[SourceFile],
+    state: dict[str, LedgerEntry],
+    reader_fingerprint: str,
+    started_at: dt.datetime,
+    settle_seconds: float,
+) -> Work:
+    """Decide, from the ledger, what each listed file needs (docs/ledger.md):
+
+    new -> read; landed and unchanged -> skip; landed but changed (size or mtime) -> read and
+    replace its rows; quarantined -> skip, unless it changed, was released by `avrolake
+    quarantine retry`, or was `incompatible_schema` under a reader schema that has changed
+    since; a duplicate -> skip unless it changed. A file to read that was modified less than
+    `settle_seconds` before the run is deferred to a later run.
+    """
+    work = Work()
+    settled_ms = (started_at.timestamp() - settle_seconds) * 1000
+    for f in files:
+        entry = state.get(f.uri)
+        if f.problem:
+            if entry and entry.status is SourceStatus.QUARANTINED and entry.error_kind == f.problem:
+                work.skipped += 1
+            else:
+                work.unreadable.append(f)
+            continue
+        if entry is None or entry.status is SourceStatus.RELEASED:
+            needed = True
+        elif entry.changed(f.size, f.mtime_ms):
+            needed = True
+            if entry.status is SourceStatus.LANDED:
+                work.replacing[f.uri] = entry
+        elif entry.status is SourceStatus.QUARANTINED:
+            needed = entry.error_kind == QuarantineKind.DANGLING_LINK.value or (
+                entry.error_kind == QuarantineKind.INCOMPATIBLE_SCHEMA.value
+                and entry.reader_fingerprint != reader_fingerprint
+            )
+        else:
+            needed = False
+        if not needed:
+            work.skipped += 1
+        elif settle_seconds > 0 and f.mtime_ms is not None and f.mtime_ms > settled_ms:
+            work.replacing.pop(f.uri, None)
+            work.deferred.append(f)
+        else:
+            work.todo.append(f)
+    return work
 
 
 def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
-    """Land every new file of the source once; the runner starts only when there is work."""
+    """Land every new or changed file of the source once; Spark starts only when there is work."""
     if not _RUN_ID.match(config.run_id) or ".." in config.run_id:
         raise ConfigError(
             f"run id {config.run_id!r} may hold only letters, digits and _ . : + - "
@@ -110,6 +196,7 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
         config.s3,
         quarantine=config.quarantine_table,
         batch_size=config.batch_size,
+        max_block_bytes=config.max_block_bytes,
     )
     source = resolve(config.source, config.s3)
     if not source.exists():
@@ -120,92 +207,215 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
     files = discover(source, config.backfill)
     summary = RunSummary(config.run_id, files_seen=len(files))
     table = target.table.open_or_create(target.schema, target.renames)
-    done = landed_sources(table, [f.uri for f in files]) | quarantined_sources(target.table)
-    new = [f for f in files if f.uri not in done]
-    summary.files_skipped = len(files) - len(new)
-    summary.table_version = table.version()
-    log.info(
-        "%d file(s) seen, %d already landed or quarantined, %d new",
-        len(files),
-        summary.files_skipped,
-        len(new),
-    )
-    if not new:
-        return summary
-    groups = plan_groups(new, runner.parallelism(), config.max_task_bytes)
-    ctx = WorkerContext(
-        target.plan,
-        config.source,
-        target.table,
-        config.run_id,
+    base_version = table.version()
+    summary.table_version = base_version
+    ledger = Ledger(target.table)
+    ledger.sync(table)
+    state = ledger.current()
+    work = plan_work(
+        files,
+        state,
+        target.reader_fingerprint,
         config.started_at,
-        file_schema(target.schema, target.settings),
+        config.settle_seconds,
     )
-    log.info("decoding %d file(s) in %d task(s)", len(new), len(groups))
-    outcomes = runner.run(groups, ctx)
-    landed = [o for o in outcomes if isinstance(o, Landed)]
-    quarantined = [o for o in outcomes if isinstance(o, Quarantined)]
-    _commit(target, table, landed, quarantined, config.run_id, summary)
-    _quarantine(target.table, quarantined, config.run_id, config.started_at, summary)
+    summary.files_skipped = work.skipped
+    summary.files_deferred = len(work.deferred)
+    summary.deferred = [f.uri for f in work.deferred]
+    log.info(
+        "%d file(s) seen: %d to read (%d changed since they landed), %d already done, "
+        "%d deferred (modified less than %gs ago), %d unreadable names or links",
+        len(files),
+        len(work.todo),
+        len(work.replacing),
+        work.skipped,
+        len(work.deferred),
+        config.settle_seconds,
+        len(work.unreadable),
+    )
+    outcomes: list[Outcome] = [_unreadable(f) for f in work.unreadable]
+    if work.todo:
+        groups = plan_groups(work.todo, runner.parallelism(), config.max_task_bytes)
+        ctx = WorkerContext(
+            target.plan,
+            config.source,
+            target.table,
+            config.run_id,
+            config.started_at,
+            file_schema(target.schema, target.settings),
+        )
+        log.info("decoding %d file(s) in %d task(s)", len(work.todo), len(groups))
+        outcomes += runner.run(groups, ctx)
+    if not outcomes:
+        return summary
+    _finish(target, table, base_version, ledger, state, work, outcomes, config, summary)
     return summary
 
 
-def _commit(
+def _unreadable(f: SourceFile) -> Quarantined:
+    kind = QuarantineKind(f.problem or QuarantineKind.BAD_NAME)
+    reason = (
+        "the object name is not valid UTF-8 (shown with backslash escapes); rename it"
+        if kind is QuarantineKind.BAD_NAME
+        else "a symbolic link whose target does not exist; fix or remove the link"
+    )
+    return Quarantined(f.uri, f.size, kind, reason, None, None, f.mtime_ms)
+
+
+def _duplicates(
+    landed: list[Landed], state: dict[str, LedgerEntry], replacing: dict[str, LedgerEntry]
+) -> dict[str, str]:
+    """{copy: original} for landed outcomes byte-identical (sync marker + size) to a file
+    landed before, or to an earlier path of this run."""
+    known: dict[tuple[str | None, int | None], str] = {
+        (e.sync_marker, e.size): e.path
+        for e in state.values()
+        if e.status is SourceStatus.LANDED and e.sync_marker and e.path not in replacing
+    }
+    copies = {}
+    for o in sorted(landed, key=lambda o: o.source):
+        key = (o.sync_marker, o.size)
+        original = known.get(key)
+        if original is not None and original != o.source:
+            copies[o.source] = original
+        else:
+            known[key] = o.source
+    return copies
+
+
+def _finish(
     target: Target,
     table: Any,
-    landed: list[Landed],
-    quarantined: list[Quarantined],
-    run_id: str,
+    base_version: int,
+    ledger: Ledger,
+    state: dict[str, LedgerEntry],
+    work: Work,
+    outcomes: list[Outcome],
+    config: IngestConfig,
     summary: RunSummary,
 ) -> None:
+    """Duplicates out, ONE commit, then the ledger and the quarantine table."""
+    deferred = [o for o in outcomes if isinstance(o, Deferred)]
+    summary.files_deferred += len(deferred)
+    summary.deferred += [o.source for o in deferred]
+    landed = [o for o in outcomes if isinstance(o, Landed)]
+    quarantined = [o for o in outcomes if isinstance(o, Quarantined)]
+    copies = _duplicates(landed, state, work.replacing)
+    sizes = {o.source: o for o in landed}
+    for copy in copies:
+        _delete_files(target.table, sizes[copy].adds)
+    landed = [o for o in landed if o.source not in copies]
+    replacing = {o.source: work.replacing[o.source] for o in landed if o.source in work.replacing}
+    removes = old_files_of(table, replacing)
     by_source = {o.source: o for o in landed}
+    q_by_source = {o.source: o for o in quarantined}
 
-    def audit(sources: list[str]) -> dict[str, Any]:
+    def audit(kept: set[str]) -> dict[str, Any]:
         return {
-            "run_id": run_id,
+            "run_id": config.run_id,
             "subject": target.subject,
             "reader_version": target.reader_version,
+            "reader_fingerprint": target.reader_fingerprint,
             "quarantine_table": target.table.quarantine_uri,
             "source_files": [
                 {
-                    "path": s,
-                    "writer_version": by_source[s].writer_version,
-                    "writer_fingerprint": by_source[s].writer_fingerprint,
-                    "records": by_source[s].records,
+                    "path": o.source,
+                    "writer_version": o.writer_version,
+                    "writer_fingerprint": o.writer_fingerprint,
+                    "records": o.records,
+                    "size": o.size,
+                    "mtime_ms": o.mtime_ms,
+                    "etag": o.etag,
+                    "sync_marker": o.sync_marker,
+                    "data_files": [a.path for a in o.adds],
+                    "replaced": o.source in replacing,
                 }
-                for s in sources
+                for s, o in sorted(by_source.items())
+                if s in kept
             ],
-            "quarantined_files": [q.source for q in quarantined],
+            "quarantined_files": sorted(s for s in q_by_source if s in kept),
+            "quarantined": [
+                {
+                    "path": q.source,
+                    "error_kind": q.kind.value,
+                    "message": q.reason[:MESSAGE_LIMIT],
+                    "size": q.size,
+                    "mtime_ms": q.mtime_ms,
+                    "writer_fingerprint": q.writer_fingerprint,
+                }
+                for s, q in sorted(q_by_source.items())
+                if s in kept
+            ],
+            "duplicates": [
+                {
+                    "path": copy,
+                    "copy_of": original,
+                    "size": sizes[copy].size,
+                    "mtime_ms": sizes[copy].mtime_ms,
+                    "sync_marker": sizes[copy].sync_marker,
+                }
+                for copy, original in sorted(copies.items())
+                if copy in kept
+            ],
         }
 
-    version, dropped = commit_run(
+    version, dropped, record = commit_run(
         table,
-        {o.source: o.adds for o in landed},
+        base_version,
+        set(by_source) | set(q_by_source) | set(copies),
+        {s: o.adds for s, o in by_source.items()},
+        removes,
         target.schema,
         target.settings.partition_columns,
         audit,
     )
     for source in dropped:
-        log.warning("%s was landed by a concurrent run; not committed again", source)
-        by_source.pop(source)
-    summary.files_ingested = len(by_source)
+        if source in by_source:
+            _delete_files(target.table, by_source.pop(source).adds)
+        q_by_source.pop(source, None)
+        copies.pop(source, None)
     summary.files_skipped += len(dropped)
+    summary.table_version = table.version() if version is None else version
+    summary.files_ingested = len(by_source)
+    summary.files_replaced = sum(1 for s in by_source if s in replacing)
     summary.records_by_writer_version = count_by_version(
         (o.writer_version, o.records) for o in by_source.values()
     )
     summary.records_written = sum(summary.records_by_writer_version.values())
-    if version is not None:
-        summary.table_version = version
-        log.info(
-            "committed table version %d: %d records from %d file(s)",
-            version,
-            summary.records_written,
-            len(by_source),
-        )
+    summary.files_duplicate = len(copies)
+    summary.duplicates = [{"path": c, "copy_of": o} for c, o in sorted(copies.items())]
+    if version is None or record is None:
+        return
+    log.info(
+        "committed table version %d: %d records from %d file(s), %d quarantined, %d duplicate(s)",
+        version,
+        summary.records_written,
+        len(by_source),
+        len(q_by_source),
+        len(copies),
+    )
+    ledger.append(entries_from_audit(record, version))
+    _quarantine(
+        target,
+        list(q_by_source.values()),
+        config.run_id,
+        config.started_at,
+        summary,
+    )
+
+
+def _delete_files(table: TableRef, adds: tuple[Any, ...]) -> None:
+    """Remove Parquet files a task wrote that will never be committed."""
+    location = table.location()
+    for add in adds:
+        try:
+            location.fs.delete_file(location.child(add.path))
+        except OSError as exc:
+            log.warning("could not delete uncommitted %s (vacuum removes it): %s", add.path, exc)
 
 
 def _quarantine(
-    table: TableRef,
+    target: Target,
     bad: list[Quarantined],
     run_id: str,
     started_at: dt.datetime,
@@ -221,9 +431,10 @@ def _quarantine(
             q.writer_schema,
             run_id,
             started_at,
+            target.reader_fingerprint,
         )
-        for q in bad
+        for q in sorted(bad)
     ]
-    append_quarantine(table, rows)
+    append_quarantine(target.table, rows)
     summary.files_quarantined = len(bad)
-    summary.quarantined = [{"path": q.source, "error_kind": q.kind.value} for q in bad]
+    summary.quarantined = [{"path": q.source, "error_kind": q.kind.value} for q in sorted(bad)]

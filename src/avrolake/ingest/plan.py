@@ -20,6 +20,7 @@ class SourceFile:
     path: str  # the path in its filesystem
     size: int
     mtime_ms: int | None
+    problem: str | None = None  # "bad_name" / "dangling_link": quarantined without reading
 
 
 def partition_hour(path: str) -> dt.datetime | None:
@@ -69,7 +70,13 @@ def discover(source: Location, backfill: Backfill) -> list[SourceFile]:
         relative = info.path[len(source.path) :].lstrip("/")
         if keeps(backfill, relative, mtime_ms):
             files.append(
-                SourceFile(source.uri_of(info.path), info.path, int(info.size or 0), mtime_ms)
+                SourceFile(
+                    source.uri_of(info.path),
+                    info.path,
+                    int(info.size or 0),
+                    mtime_ms,
+                    info.problem,
+                )
             )
     return files
 

@@ -1,4 +1,7 @@
-"""The run summary: every file seen is ingested, skipped or quarantined."""
+"""The run summary: every file seen is ingested, skipped, quarantined, deferred or a duplicate.
+
+docs/cli.md is its contract; fields are only ever added.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +16,26 @@ class RunSummary:
     files_ingested: int = 0
     files_skipped: int = 0
     files_quarantined: int = 0
+    files_deferred: int = 0  # modified too recently, or changed while read: a later run
+    files_duplicate: int = 0  # byte-identical to a landed file: reported, not landed twice
+    files_replaced: int = 0  # of files_ingested: changed after landing, rows replaced
     records_written: int = 0
     table_version: int | None = None
     records_by_writer_version: dict[str, int] = field(default_factory=dict)
     quarantined: list[dict[str, str]] = field(default_factory=list)
+    duplicates: list[dict[str, str]] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @property
     def accounted(self) -> bool:
-        done = self.files_ingested + self.files_skipped + self.files_quarantined
+        done = (
+            self.files_ingested
+            + self.files_skipped
+            + self.files_quarantined
+            + self.files_deferred
+            + self.files_duplicate
+        )
         return done == self.files_seen

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import pyarrow as pa
+from pyarrow import fs as pafs
 
 from avrolake.decode import AvroFile, ReaderPlan
 from avrolake.errors import QuarantineError, QuarantineKind
@@ -50,6 +51,9 @@ class Landed(NamedTuple):
     writer_version: int | None
     writer_fingerprint: str
     adds: tuple[FileAdd, ...]
+    mtime_ms: int | None = None
+    etag: str | None = None  # S3's, from the object read
+    sync_marker: str | None = None  # hex of the file's 16-byte Avro sync marker
 
 
 class Quarantined(NamedTuple):
@@ -59,9 +63,17 @@ class Quarantined(NamedTuple):
     reason: str
     writer_fingerprint: str | None
     writer_schema: str | None
+    mtime_ms: int | None = None
 
 
-Outcome = Landed | Quarantined
+class Deferred(NamedTuple):
+    """The file changed while it was read: nothing of it is kept, a later run reads it."""
+
+    source: str
+    reason: str
+
+
+Outcome = Landed | Quarantined | Deferred
 
 
 def run_group(files: Sequence[SourceFile], ctx: WorkerContext) -> list[Outcome]:
@@ -75,15 +87,20 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> Outcome:
     fs = resolve(ctx.source_uri, ctx.table.s3).fs
     writer = PartitionedWriter(ctx.table.location(), settings, ctx.file_schema, ctx.run_id)
     avro: AvroFile | None = None
+    etag: str | None = None
     try:
         with fs.open_input_file(source.path) as stream:
+            etag = _etag(stream)
             avro = AvroFile(stream, ctx.plan)
             records = 0
             for chunk in avro.tables():
                 records += chunk.num_rows
                 writer.write(with_metadata(chunk, avro, source, ctx.run_id, ctx.ingested_at))
+        now = fs.get_file_info(source.path)
     except QuarantineError as exc:
         writer.discard()
+        if _changed(fs, source):
+            return Deferred(source.uri, f"changed while it was read ({exc.kind.value})")
         log.warning("quarantining %s: %s", source.uri, exc)
         return Quarantined(
             source.uri,
@@ -92,6 +109,7 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> Outcome:
             exc.message,
             exc.writer_fingerprint or (avro.writer_fingerprint if avro else None),
             exc.writer_schema or (avro.writer_schema_json if avro else None),
+            source.mtime_ms,
         )
     except OSError:
         writer.discard()
@@ -106,10 +124,15 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> Outcome:
             f"a value could not be converted for the table ({type(exc).__name__}: {exc})",
             avro.writer_fingerprint if avro else None,
             avro.writer_schema_json if avro else None,
+            source.mtime_ms,
         )
     except BaseException:
         writer.discard()
         raise
+    if now.size != source.size or (source.mtime_ms is not None and _ms(now) != source.mtime_ms):
+        writer.discard()
+        log.warning("deferring %s: it changed while it was read", source.uri)
+        return Deferred(source.uri, "changed while it was read")
     log.info("decoded %s: %d records, writer v%s", source.uri, records, avro.writer_version)
     return Landed(
         source.uri,
@@ -118,6 +141,36 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> Outcome:
         avro.writer_version,
         avro.writer_fingerprint,
         tuple(writer.close()),
+        source.mtime_ms,
+        etag,
+        avro.sync_marker.hex(),
+    )
+
+
+def _ms(info: pafs.FileInfo) -> int | None:
+    return int(info.mtime_ns // 1_000_000) if info.mtime_ns is not None else None
+
+
+def _changed(fs: pafs.FileSystem, source: SourceFile) -> bool:
+    """Whether the file differs now from what the listing saw (size or modification time)."""
+    try:
+        now = fs.get_file_info(source.path)
+    except OSError:
+        return False
+    if now.type != pafs.FileType.File:
+        return True
+    return now.size != source.size or (source.mtime_ms is not None and _ms(now) != source.mtime_ms)
+
+
+def _etag(stream: pa.NativeFile) -> str | None:
+    """The object's ETag, where the store gives one (S3); None for local files."""
+    try:
+        meta = stream.metadata()
+    except (OSError, NotImplementedError):
+        return None
+    value = meta.get(b"ETag") or meta.get("ETag") if meta else None
+    return (
+        (value.decode() if isinstance(value, bytes) else str(value)).strip('"') if value else None
     )
 
 

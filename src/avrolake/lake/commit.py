@@ -1,15 +1,21 @@
-"""The run's ONE Delta commit: every landed source's file adds, the app transaction, the audit.
+"""The run's ONE Delta commit: every landed source's file adds (and, for a source that changed
+after it landed, the removes of its old files), the app transaction and the audit record.
 
-deltalake (delta-rs) records app transactions but does not enforce them, so the commit
-checks `transaction_version` itself, and two runs committing at once conflict on the same
-app id: the loser reloads, drops the files the winner landed, and tries again.
+Every run that decided anything about a source file commits, even when it only quarantined
+files or landed empty ones: the audit record is the truth the source ledger is built from.
+
+Two runs committing at once: deltalake (delta-rs) records app transactions but does not
+enforce them, so before each attempt the commit reads the audit records committed since the
+run planned, and drops every source another run already decided (landed, quarantined or
+found a duplicate). A lost race reloads and tries again.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -18,43 +24,75 @@ from deltalake.exceptions import CommitFailedError
 from deltalake.transaction import AddAction, CommitProperties, RemoveAction, Transaction
 
 from avrolake.errors import CommitConflictError
-from avrolake.lake.queries import landed_sources
 from avrolake.lake.table import COMMIT_INFO_KEY
 from avrolake.lake.writer import FileAdd
 
 log = logging.getLogger(__name__)
 APP_ID = "avrolake-ingest"
 MAX_COMMIT_ATTEMPTS = 5
-AuditRecord = Callable[[list[str]], dict[str, Any]]
+AuditRecord = Callable[[set[str]], dict[str, Any]]
+
+
+def decided_since(table: DeltaTable, base_version: int) -> set[str]:
+    """Source files the avrolake commits after `base_version` landed, quarantined or skipped
+    as duplicates."""
+    newer = table.version() - base_version
+    if newer <= 0:
+        return set()
+    decided: set[str] = set()
+    for commit in table.history(limit=newer):
+        if int(commit.get("version", -1)) > base_version and COMMIT_INFO_KEY in commit:
+            meta = json.loads(commit[COMMIT_INFO_KEY])
+            decided.update(s["path"] for s in meta.get("source_files", []))
+            decided.update(meta.get("quarantined_files", []))
+            decided.update(d["path"] for d in meta.get("duplicates", []))
+    return decided
 
 
 def commit_run(
     table: DeltaTable,
+    base_version: int,
+    decided: Iterable[str],
     adds_by_source: Mapping[str, Sequence[FileAdd]],
+    removes_by_source: Mapping[str, Sequence[str]],
     schema: pa.Schema,
     partition_by: list[str],
     audit: AuditRecord,
-) -> tuple[int | None, list[str]]:
-    """Commit the adds of every source file not landed meanwhile, in ONE commit.
+) -> tuple[int | None, set[str], dict[str, Any] | None]:
+    """Commit this run's decisions about `decided` in ONE commit.
 
-    `audit(sources)` gives the commit-info record for the sources committed. Returns the new
-    table version (None when nothing was left to commit) and the source files dropped
-    because another run landed them first.
+    `adds_by_source` holds the Parquet files of landed sources; `removes_by_source` the
+    data files (relative paths) a changed source's earlier rows are in. `audit(sources)` gives
+    the commit's audit record for the sources kept. Returns the new table version (None when
+    every decision was taken by another run first), the sources dropped for that reason, and
+    the audit record committed.
     """
-    pending = {source: list(adds) for source, adds in adds_by_source.items()}
-    dropped: list[str] = []
+    pending = set(decided)
+    dropped: set[str] = set()
     for attempt in range(1, MAX_COMMIT_ATTEMPTS + 1):
-        for source in landed_sources(table, list(pending)):
-            dropped.append(source)
-            pending.pop(source)
-        if not any(pending.values()):
-            return None, dropped
+        table.update_incremental()
+        taken = decided_since(table, base_version) & pending
+        if taken:
+            log.warning(
+                "%d file(s) were decided by a concurrent run; not committed again", len(taken)
+            )
+            dropped |= taken
+            pending -= taken
+        if not pending:
+            return None, dropped, None
         txn = (table.transaction_version(APP_ID) or 0) + 1
+        now_ms = int(time.time() * 1000)
         actions: list[AddAction | RemoveAction] = [
-            a.action() for adds in pending.values() for a in adds
+            a.action() for s in sorted(pending) for a in adds_by_source.get(s, ())
         ]
+        actions += [
+            RemoveAction(path=path, data_change=True, deletion_timestamp=now_ms)
+            for s in sorted(pending)
+            for path in removes_by_source.get(s, ())
+        ]
+        record = audit(pending)
         properties = CommitProperties(
-            custom_metadata={COMMIT_INFO_KEY: json.dumps(audit(sorted(pending)))},
+            custom_metadata={COMMIT_INFO_KEY: json.dumps(record)},
             app_transactions=[Transaction(APP_ID, txn)],
         )
         try:
@@ -67,10 +105,9 @@ def commit_run(
             )
         except CommitFailedError as exc:
             log.warning("commit attempt %d lost a race (%s); reloading", attempt, exc)
-            table.update_incremental()
             continue
         table.update_incremental()
-        return table.version(), dropped
+        return table.version(), dropped, record
     raise CommitConflictError(
         f"could not commit after {MAX_COMMIT_ATTEMPTS} attempts: other runs keep committing "
         "to this table at the same moment; run again"

@@ -26,6 +26,7 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field("writer_schema", pa.string()),
         pa.field("run_id", pa.string()),
         pa.field("quarantined_at", pa.timestamp("us", tz="UTC")),
+        pa.field("reader_fingerprint", pa.string()),
     ]
 )
 
@@ -40,6 +41,7 @@ class QuarantineRow:
     writer_schema: str | None
     run_id: str
     quarantined_at: dt.datetime
+    reader_fingerprint: str | None = None  # the reader schema the file was tried with
 
 
 def append_quarantine(ref: TableRef, rows: Sequence[QuarantineRow]) -> None:
@@ -48,11 +50,13 @@ def append_quarantine(ref: TableRef, rows: Sequence[QuarantineRow]) -> None:
         return
     records = [{**r.__dict__, "error_kind": r.error_kind.value} for r in rows]
     data = pa.Table.from_pylist(records, schema=QUARANTINE_SCHEMA)
-    write_deltalake(ref.quarantine_uri, data, mode="append", storage_options=ref.storage_options)
-
-
-def quarantined_sources(ref: TableRef) -> set[str]:
-    return {str(r["path"]) for r in read_quarantine(ref)}
+    write_deltalake(
+        ref.quarantine_uri,
+        data,
+        mode="append",
+        schema_mode="merge",  # tables from before reader_fingerprint gain the column
+        storage_options=ref.storage_options,
+    )
 
 
 def read_quarantine(ref: TableRef) -> list[dict[str, Any]]:

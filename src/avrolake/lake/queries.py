@@ -1,22 +1,19 @@
 """What a landed table holds, read through delta-rs's own SQL engine.
 
-The one home of: landed source files, rows by writer version, `avrolake status`, and the
-per-source counts reconciliation compares with a fresh listing.
+The one home of: landed source files, rows by writer version, and the per-source row counts
+reconciliation reports.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import pyarrow as pa
 from deltalake import DeltaTable
 
 from avrolake.lake.columns import SOURCE_FILE, WRITER_VERSION, version_key
-from avrolake.lake.quarantine import read_quarantine
-from avrolake.lake.table import COMMIT_INFO_KEY, TableRef, query
+from avrolake.lake.table import TableRef, query
 
 
 def count_by_version(pairs: Iterable[tuple[int | None, int]]) -> dict[str, int]:
@@ -59,40 +56,3 @@ def source_rows(ref: TableRef, sources: set[str]) -> dict[str, list[tuple[int | 
         if r["s"] in sources:
             found.setdefault(r["s"], []).append((r["v"], r["n"]))
     return found
-
-
-def last_runs(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
-    """The newest avrolake runs, from the commit info each run's commit carries."""
-    runs: list[dict[str, Any]] = []
-    for commit in table.history(limit=50):
-        if COMMIT_INFO_KEY in commit and len(runs) < limit:
-            meta = json.loads(commit[COMMIT_INFO_KEY])
-            sources = meta.get("source_files", [])
-            runs.append(
-                {
-                    "table_version": commit["version"],
-                    "run_id": meta.get("run_id"),
-                    "files": len(sources),
-                    "records": sum(f.get("records", 0) for f in sources),
-                    "quarantined": len(meta.get("quarantined_files", [])),
-                }
-            )
-    return runs
-
-
-def table_status(ref: TableRef, runs: int = 5) -> dict[str, Any]:
-    """`avrolake status`: version, rows by writer version, last runs, quarantined files."""
-    table = ref.require()
-    by_version = rows_by_writer_version(table)
-    quarantined = [
-        {k: q[k] for k in ("path", "error_kind", "message", "run_id")} for q in read_quarantine(ref)
-    ]
-    return {
-        "table": ref.uri,
-        "quarantine_table": ref.quarantine_uri,
-        "table_version": table.version(),
-        "rows": sum(by_version.values()),
-        "rows_by_writer_version": by_version,
-        "last_runs": last_runs(table, runs),
-        "quarantined_files": quarantined,
-    }

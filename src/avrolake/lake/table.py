@@ -18,7 +18,7 @@ from deltalake import DeltaTable, QueryBuilder
 from deltalake import Field as DeltaField
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
-from avrolake.config import default_quarantine_uri
+from avrolake.config import default_quarantine_uri, ledger_uri
 from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
@@ -84,6 +84,11 @@ class TableRef:
     def storage_options(self) -> dict[str, str]:
         """deltalake's storage options for this table (empty for a local path)."""
         return self.s3.delta_storage_options() if self.uri.startswith("s3://") else {}
+
+    @property
+    def ledger_uri(self) -> str:
+        """The source ledger (docs/ledger.md): always beside the table, <table>_ledger."""
+        return ledger_uri(self.uri)
 
     def location(self) -> Location:
         """The table's folder, for writing data files into it."""

@@ -1,7 +1,9 @@
 """After a run: is every source file of the interval accounted for in the lake?
 
 Independent of the run summary: lists the interval's files again and looks each one up in
-the table (`_source_file`) and in the table's quarantine table.
+the table's source ledger (docs/ledger.md), repaired from the table's commits first: landed
+(empty files too), quarantined, or a duplicate of a landed file. Row counts by writer version
+come from the table's data.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from avrolake.config import Backfill
 from avrolake.errors import ReconciliationError
 from avrolake.ingest import discover
-from avrolake.lake import TableRef, count_by_version, read_quarantine, source_rows
+from avrolake.lake import Ledger, SourceStatus, TableRef, count_by_version, source_rows
 from avrolake.storage import resolve
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ class Reconciliation:
     files_seen: int = 0
     files_landed: int = 0
     files_quarantined: int = 0
+    files_duplicate: int = 0
     unaccounted: list[str] = field(default_factory=list)
     rows_by_writer_version: dict[str, int] = field(default_factory=dict)
     quarantined: list[dict[str, str]] = field(default_factory=list)
@@ -47,16 +50,27 @@ def reconcile_interval(
     files = discover(resolve(source, table.s3), Backfill(since=since, until=until))
     uris = {f.uri for f in files}
     report = Reconciliation(f"[{since.isoformat()}, {until.isoformat()})", files_seen=len(files))
-    landed = source_rows(table, uris)
-    quarantined = [q for q in read_quarantine(table) if q["path"] in uris]
-    q_paths = {q["path"] for q in quarantined}
+    ledger = Ledger(table)
+    main = table.load()
+    if main is not None:
+        ledger.sync(main)
+    state = ledger.current(uris)
+
+    def having(status: SourceStatus) -> list[str]:
+        return sorted(p for p, e in state.items() if e.status is status)
+
+    landed, quarantined = having(SourceStatus.LANDED), having(SourceStatus.QUARANTINED)
     report.files_landed = len(landed)
-    report.files_quarantined = len(q_paths)
-    report.unaccounted = sorted(uris - set(landed) - q_paths)
-    report.rows_by_writer_version = count_by_version(
-        pair for pairs in landed.values() for pair in pairs
+    report.files_quarantined = len(quarantined)
+    report.files_duplicate = len(having(SourceStatus.DUPLICATE))
+    report.unaccounted = sorted(
+        uris - set(landed) - set(quarantined) - set(having(SourceStatus.DUPLICATE))
     )
-    report.quarantined = [{"path": q["path"], "error_kind": q["error_kind"]} for q in quarantined]
+    rows = source_rows(table, set(landed))
+    report.rows_by_writer_version = count_by_version(
+        pair for pairs in rows.values() for pair in pairs
+    )
+    report.quarantined = [{"path": p, "error_kind": state[p].error_kind or ""} for p in quarantined]
     _judge(report, max_quarantined)
     return report
 

@@ -1,0 +1,312 @@
+"""The source ledger: what became of every source file, a small Delta table beside the table.
+
+One row per decision about a source file: landed (with its size, modification time, ETag,
+Avro sync marker, record count and the data files that hold its rows), quarantined (kind,
+reason, the reader schema it was tried with), a duplicate (a byte-identical copy of a landed
+file) or released (`avrolake quarantine retry`). The newest row per path is the file's state.
+
+The main table's commit is the truth: each run's audit record (docs/table.md) carries every
+field of its ledger rows, and the ledger is written right after that commit from the same
+record. A run that died in between is repaired by the next one (`sync`), which rebuilds the
+missing rows from the commit history. Reruns, reconcile, status and healing read the ledger,
+never the data. docs/ledger.md is its contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+
+from avrolake.lake.quarantine import read_quarantine
+from avrolake.lake.queries import landed_sources
+from avrolake.lake.table import COMMIT_INFO_KEY, TableRef, query
+
+log = logging.getLogger(__name__)
+MESSAGE_LIMIT = 2000  # characters of a quarantine reason kept in the audit record and ledger
+
+LEDGER_SCHEMA = pa.schema(
+    [
+        pa.field("path", pa.string()),
+        pa.field("status", pa.string()),
+        pa.field("size", pa.int64()),
+        pa.field("mtime_ms", pa.int64()),
+        pa.field("etag", pa.string()),
+        pa.field("sync_marker", pa.string()),
+        pa.field("records", pa.int64()),
+        pa.field("error_kind", pa.string()),
+        pa.field("message", pa.string()),
+        pa.field("copy_of", pa.string()),
+        pa.field("run_id", pa.string()),
+        pa.field("table_version", pa.int64()),
+        pa.field("writer_fingerprint", pa.string()),
+        pa.field("reader_fingerprint", pa.string()),
+        pa.field("data_files", pa.list_(pa.string())),
+        pa.field("seq", pa.int64()),
+        pa.field("recorded_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+class SourceStatus(StrEnum):
+    LANDED = "landed"  # its rows are in the table (0 rows for an empty file)
+    QUARANTINED = "quarantined"  # see error_kind and message; the quarantine table has more
+    DUPLICATE = "duplicate"  # byte-identical to copy_of, which is landed: not landed twice
+    RELEASED = "released"  # `avrolake quarantine retry`: the next run reads it again
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    path: str
+    status: SourceStatus
+    size: int | None = None
+    mtime_ms: int | None = None
+    etag: str | None = None
+    sync_marker: str | None = None
+    records: int | None = None
+    error_kind: str | None = None
+    message: str | None = None
+    copy_of: str | None = None
+    run_id: str | None = None
+    table_version: int | None = None
+    writer_fingerprint: str | None = None
+    reader_fingerprint: str | None = None
+    data_files: tuple[str, ...] = field(default=())
+
+    def changed(self, size: int, mtime_ms: int | None) -> bool:
+        """Whether a listed file is no longer the one recorded.
+
+        Size, then modification time. An entry without a recorded size (landed before the
+        ledger existed) has no identity to compare and counts as unchanged.
+        """
+        if self.size is None:
+            return False
+        if self.size != size:
+            return True
+        return self.mtime_ms is not None and mtime_ms is not None and self.mtime_ms != mtime_ms
+
+
+def entries_from_audit(meta: Mapping[str, Any], version: int) -> list[LedgerEntry]:
+    """The ledger rows of one run, from the audit record its main commit carries."""
+    run_id = meta.get("run_id")
+    reader = meta.get("reader_fingerprint")
+    entries = [
+        LedgerEntry(
+            path=s["path"],
+            status=SourceStatus.LANDED,
+            size=s.get("size"),
+            mtime_ms=s.get("mtime_ms"),
+            etag=s.get("etag"),
+            sync_marker=s.get("sync_marker"),
+            records=s.get("records"),
+            run_id=run_id,
+            table_version=version,
+            writer_fingerprint=s.get("writer_fingerprint"),
+            reader_fingerprint=reader,
+            data_files=tuple(s.get("data_files", ())),
+        )
+        for s in meta.get("source_files", [])
+    ]
+    detailed = {q["path"]: q for q in meta.get("quarantined", [])}
+    for path in meta.get("quarantined_files", []):
+        q = detailed.get(path, {})
+        entries.append(
+            LedgerEntry(
+                path=path,
+                status=SourceStatus.QUARANTINED,
+                size=q.get("size"),
+                mtime_ms=q.get("mtime_ms"),
+                error_kind=q.get("error_kind"),
+                message=q.get("message"),
+                run_id=run_id,
+                table_version=version,
+                writer_fingerprint=q.get("writer_fingerprint"),
+                reader_fingerprint=reader,
+            )
+        )
+    entries += [
+        LedgerEntry(
+            path=d["path"],
+            status=SourceStatus.DUPLICATE,
+            size=d.get("size"),
+            mtime_ms=d.get("mtime_ms"),
+            sync_marker=d.get("sync_marker"),
+            copy_of=d.get("copy_of"),
+            run_id=run_id,
+            table_version=version,
+            reader_fingerprint=reader,
+        )
+        for d in meta.get("duplicates", [])
+    ]
+    return entries
+
+
+class Ledger:
+    """The ledger of one table, at <table>_ledger."""
+
+    def __init__(self, ref: TableRef) -> None:
+        self.ref = ref
+        self.uri = ref.ledger_uri
+
+    def load(self) -> DeltaTable | None:
+        try:
+            return DeltaTable(self.uri, storage_options=self.ref.storage_options)
+        except TableNotFoundError:
+            return None
+
+    def current(self, paths: Iterable[str] | None = None) -> dict[str, LedgerEntry]:
+        """The newest entry of every path (of `paths` only, when given)."""
+        table = self.load()
+        if table is None:
+            return {}
+        rows = query(
+            table,
+            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY path "
+            "ORDER BY seq DESC, recorded_at DESC) AS rn FROM t) WHERE rn = 1",
+        )
+        wanted = set(paths) if paths is not None else None
+        return {r["path"]: _entry(r) for r in rows if wanted is None or r["path"] in wanted}
+
+    def quarantined(self, kind: str | None = None, pattern: str | None = None) -> list[LedgerEntry]:
+        """Files quarantined now, of one kind and/or whose path matches a glob pattern."""
+        return sorted(
+            (
+                e
+                for e in self.current().values()
+                if e.status is SourceStatus.QUARANTINED
+                and (kind is None or e.error_kind == kind)
+                and (pattern is None or fnmatch.fnmatchcase(e.path, pattern))
+            ),
+            key=lambda e: e.path,
+        )
+
+    def release(self, entries: Sequence[LedgerEntry], table_version: int | None) -> None:
+        """Mark quarantined files for the next run to read again (`avrolake quarantine retry`)."""
+        self.append(
+            [
+                LedgerEntry(
+                    e.path,
+                    SourceStatus.RELEASED,
+                    size=e.size,
+                    mtime_ms=e.mtime_ms,
+                    error_kind=e.error_kind,
+                    message=f"released for retry (was {e.error_kind})",
+                    table_version=table_version,
+                )
+                for e in entries
+            ]
+        )
+
+    def append(self, entries: Sequence[LedgerEntry]) -> None:
+        if not entries:
+            return
+        table = self.load()
+        seq = (table.version() + 1) if table is not None else 0
+        now = dt.datetime.now(dt.UTC)
+        records = [
+            {
+                **asdict(e),
+                "status": e.status.value,
+                "data_files": list(e.data_files),
+                "seq": seq,
+                "recorded_at": now,
+            }
+            for e in entries
+        ]
+        data = pa.Table.from_pylist(records, schema=LEDGER_SCHEMA)
+        write_deltalake(self.uri, data, mode="append", storage_options=self.ref.storage_options)
+
+    def sync(self, table: DeltaTable) -> int:
+        """Add the rows of main-table commits the ledger lacks (a run that died after its
+        commit), or build the ledger of a table landed before it existed. Returns rows added.
+        """
+        ledger = self.load()
+        last = -1
+        if ledger is not None:
+            rows = query(ledger, "SELECT MAX(table_version) AS v FROM t")
+            last = int(rows[0]["v"]) if rows and rows[0]["v"] is not None else -1
+        if table.version() <= last:
+            return 0
+        entries: list[LedgerEntry] = []
+        for commit in sorted(table.history(limit=table.version() - last), key=_version):
+            if _version(commit) > last and COMMIT_INFO_KEY in commit:
+                entries += entries_from_audit(json.loads(commit[COMMIT_INFO_KEY]), _version(commit))
+        if ledger is None:
+            entries = self._seed(table, entries)
+        if entries:
+            log.info(
+                "ledger %s: recording %d row(s) from the table's commits", self.uri, len(entries)
+            )
+            self.append(entries)
+        return len(entries)
+
+    def _seed(self, table: DeltaTable, entries: list[LedgerEntry]) -> list[LedgerEntry]:
+        """A table landed before the ledger: its data and quarantine table fill the gaps."""
+        quarantined = {q["path"]: q for q in read_quarantine(self.ref)}
+        entries = [
+            replace(
+                e,
+                error_kind=quarantined[e.path]["error_kind"],
+                message=quarantined[e.path]["message"],
+            )
+            if e.status is SourceStatus.QUARANTINED
+            and e.error_kind is None
+            and e.path in quarantined
+            else e
+            for e in entries
+        ]
+        seen = {e.path for e in entries}
+        version = table.version()
+        entries += [
+            LedgerEntry(path, SourceStatus.LANDED, table_version=version)
+            for path in sorted(landed_sources(table) - seen)
+        ]
+        entries += [
+            LedgerEntry(
+                path,
+                SourceStatus.QUARANTINED,
+                size=q.get("size"),
+                error_kind=q["error_kind"],
+                message=q["message"],
+                run_id=q["run_id"],
+                table_version=version,
+                writer_fingerprint=q.get("writer_fingerprint"),
+                reader_fingerprint=q.get("reader_fingerprint"),
+            )
+            for path, q in sorted(quarantined.items())
+            if path not in seen
+        ]
+        return entries
+
+
+def _version(commit: Mapping[str, Any]) -> int:
+    return int(commit.get("version", -1))
+
+
+def _entry(row: Mapping[str, Any]) -> LedgerEntry:
+    return LedgerEntry(
+        path=row["path"],
+        status=SourceStatus(row["status"]),
+        size=row["size"],
+        mtime_ms=row["mtime_ms"],
+        etag=row["etag"],
+        sync_marker=row["sync_marker"],
+        records=row["records"],
+        error_kind=row["error_kind"],
+        message=row["message"],
+        copy_of=row["copy_of"],
+        run_id=row["run_id"],
+        table_version=row["table_version"],
+        writer_fingerprint=row["writer_fingerprint"],
+        reader_fingerprint=row["reader_fingerprint"],
+        data_files=tuple(row["data_files"] or ()),
+    )

@@ -1,0 +1,62 @@
+"""`avrolake status`: what a landed table holds, its last runs, and its sources by state."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from deltalake import DeltaTable
+
+from avrolake.lake.ledger import Ledger, SourceStatus
+from avrolake.lake.queries import rows_by_writer_version
+from avrolake.lake.table import COMMIT_INFO_KEY, TableRef
+
+
+def last_runs(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
+    """The newest avrolake runs, from the commit info each run's commit carries."""
+    runs: list[dict[str, Any]] = []
+    for commit in table.history(limit=50):
+        if COMMIT_INFO_KEY in commit and len(runs) < limit:
+            meta = json.loads(commit[COMMIT_INFO_KEY])
+            sources = meta.get("source_files", [])
+            runs.append(
+                {
+                    "table_version": commit["version"],
+                    "run_id": meta.get("run_id"),
+                    "files": len(sources),
+                    "records": sum(f.get("records", 0) for f in sources),
+                    "quarantined": len(meta.get("quarantined_files", [])),
+                }
+            )
+    return runs
+
+
+def table_status(ref: TableRef, runs: int = 5) -> dict[str, Any]:
+    """`avrolake status`: version, rows by writer version, last runs, and from the source
+    ledger: source files by state, the quarantine by kind, and the files quarantined now."""
+    table = ref.require()
+    by_version = rows_by_writer_version(table)
+    ledger = Ledger(ref)
+    ledger.sync(table)
+    state = ledger.current()
+    quarantined = sorted(
+        (e for e in state.values() if e.status is SourceStatus.QUARANTINED), key=lambda e: e.path
+    )
+    return {
+        "table": ref.uri,
+        "quarantine_table": ref.quarantine_uri,
+        "ledger": ref.ledger_uri,
+        "table_version": table.version(),
+        "rows": sum(by_version.values()),
+        "rows_by_writer_version": by_version,
+        "last_runs": last_runs(table, runs),
+        "source_files": dict(sorted(Counter(e.status.value for e in state.values()).items())),
+        "quarantined_by_kind": dict(
+            sorted(Counter(e.error_kind or "" for e in quarantined).items())
+        ),
+        "quarantined_files": [
+            {"path": e.path, "error_kind": e.error_kind, "message": e.message, "run_id": e.run_id}
+            for e in quarantined
+        ],
+    }
