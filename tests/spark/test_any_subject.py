@@ -69,10 +69,15 @@ def summary_of(
         "files_ingested": ingested,
         "files_skipped": skipped,
         "files_quarantined": len(quarantined or []),
+        "files_deferred": 0,
+        "files_duplicate": 0,
+        "files_replaced": 0,
         "records_written": sum(by_version.values()),
         "table_version": version,
         "records_by_writer_version": by_version,
         "quarantined": quarantined or [],
+        "duplicates": [],
+        "deferred": [],
     }
 
 

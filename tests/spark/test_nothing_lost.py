@@ -551,3 +551,48 @@ def test_item9_a_block_past_the_size_cap_is_quarantined_as_too_large(
     summary = run(spark, tmp_path, max_block_bytes=2**20)
     assert summary["quarantined"] == [{"path": str(bomb), "error_kind": "too_large"}]
     assert landed(tmp_path) == [{"s": good, "n": 1}]
+
+
+# -- the acceptance run -----------------------------------------------------------------
+
+
+def test_acceptance_hostile_files_beside_good_ones_exit_0_and_a_rerun_ingests_nothing(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = [
+        write(tmp_path, f"good-{i}.avro", [record(i * 10 + j) for j in range(5)]) for i in range(2)
+    ]
+    inf = write(tmp_path, "non-finite.avro", [record(0, math.inf), record(1, -math.inf),
+                                               record(2, math.nan)])  # fmt: skip
+    enum = patched(tmp_path, "negative-enum.avro", record(0), lambda b: b.__setitem__(-18, 0x01))
+    empty = write(tmp_path, "empty.avro", [])
+    writer = json.loads(json.dumps(READER))
+    writer["fields"][0]["type"] = "long"
+    far = write(tmp_path, "far-future.avro", [record(0, ts=300_000_000_000_000)], writer)
+    table = str(tmp_path / "lake" / "metrics")
+    args = ["ingest", "--source", str(tmp_path / "raw"), "--table", table,
+            "--registry", str(registry(tmp_path)), "--json"]  # fmt: skip
+
+    capsys.readouterr()
+    assert main([*args, "--run-id", "hostile-1"]) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert first["files_seen"] == 6
+    assert (first["files_ingested"], first["records_written"]) == (4, 13)  # 2x5 good, 3 non-finite
+    assert first["quarantined"] == [
+        {"path": far, "error_kind": "event_time_out_of_range"},
+        {"path": enum, "error_kind": "corrupt_data"},
+    ]
+    counts = sql(table, 'SELECT "_source_file" s, COUNT(*) n FROM t GROUP BY 1 ORDER BY 1')
+    assert counts == sorted([{"s": g, "n": 5} for g in good] + [{"s": inf, "n": 3}],
+                            key=lambda r: r["s"])  # fmt: skip
+    scores = sql(table, f"SELECT score FROM t WHERE \"_source_file\" = '{inf}' ORDER BY ts")
+    assert [r["score"] for r in scores[:2]] == [math.inf, -math.inf]
+    assert math.isnan(scores[2]["score"])
+    ledger = sql(f"{table}_ledger", f"SELECT records FROM t WHERE path = '{empty}'")
+    assert ledger == [{"records": 0}]
+
+    assert main([*args, "--run-id", "hostile-2"]) == 0
+    second = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (second["files_seen"], second["files_skipped"], second["files_ingested"]) == (6, 6, 0)
+    assert (second["records_written"], second["table_version"]) == (0, 1)
+    assert main(["status", "--table", table]) == 0

@@ -155,10 +155,15 @@ def test_run_summary_accounts_for_every_file(lake: Lake) -> None:
         "files_ingested": 2,
         "files_skipped": 0,
         "files_quarantined": 1,
+        "files_deferred": 0,
+        "files_duplicate": 0,
+        "files_replaced": 0,
         "records_written": 5,
         "table_version": 1,
         "records_by_writer_version": {"1": 2, "2": 3},
         "quarantined": [{"path": lake.source(BROKEN_FILE), "error_kind": "not_avro"}],
+        "duplicates": [],
+        "deferred": [],
     }
 
 
@@ -309,10 +314,15 @@ def test_rerun_ingests_nothing(lake: Lake) -> None:
         "files_ingested": 0,
         "files_skipped": 3,
         "files_quarantined": 0,
+        "files_deferred": 0,
+        "files_duplicate": 0,
+        "files_replaced": 0,
         "records_written": 0,
         "table_version": 1,
         "records_by_writer_version": {},
         "quarantined": [],
+        "duplicates": [],
+        "deferred": [],
     }
     assert sql(str(lake.table), "SELECT COUNT(*) n FROM t") == [{"n": 5}]
     assert sql(str(lake.default_quarantine), "SELECT COUNT(*) n FROM t") == [{"n": 1}]
@@ -360,12 +370,15 @@ def test_status_sees_the_configured_quarantine_table(lake: Lake, own_quarantine:
     assert status == {
         "table": str(lake.table),
         "quarantine_table": str(own_quarantine),
+        "ledger": f"{lake.table}_ledger",
         "table_version": 1,
         "rows": 5,
         "rows_by_writer_version": {"1": 2, "2": 3},
         "last_runs": [
             {"table_version": 1, "run_id": "run-1", "files": 2, "records": 5, "quarantined": 1}
         ],
+        "source_files": {"landed": 2, "quarantined": 1},
+        "quarantined_by_kind": {"not_avro": 1},
         "quarantined_files": [
             {
                 "path": lake.source(BROKEN_FILE),
@@ -391,7 +404,8 @@ def test_a_plain_handle_without_the_quarantine_table_uses_the_default(
 ) -> None:
     status = table_status(TableRef.at(str(lake.table), S3Options()))
     assert status["quarantine_table"] == str(lake.default_quarantine)
-    assert status["quarantined_files"] == []
+    # which files are quarantined is the source ledger's, beside the table, whatever the handle
+    assert [q["path"] for q in status["quarantined_files"]] == [lake.source(BROKEN_FILE)]
 
 
 def test_a_later_run_without_the_option_keeps_the_recorded_quarantine_table(
@@ -416,6 +430,7 @@ def test_reconcile_sees_the_configured_quarantine_table(lake: Lake, own_quaranti
         "files_seen": 3,
         "files_landed": 2,
         "files_quarantined": 1,
+        "files_duplicate": 0,
         "unaccounted": [],
         "rows_by_writer_version": {"1": 2, "2": 3},
         "quarantined": [{"path": lake.source(BROKEN_FILE), "error_kind": "not_avro"}],
@@ -430,11 +445,20 @@ def test_reconcile_fails_above_the_quarantine_threshold(lake: Lake, own_quaranti
         reconcile_interval(str(lake.raw), ref, *INTERVAL, max_quarantined=0)
 
 
-def test_reconcile_against_the_default_quarantine_finds_the_file_unaccounted(
+def test_reconcile_reads_the_ledger_whatever_quarantine_table_the_handle_names(
     lake: Lake, own_quarantine: Path
 ) -> None:
+    ref = TableRef.at(str(lake.table), S3Options())  # names the default quarantine table
+    report = reconcile_interval(str(lake.raw), ref, *INTERVAL, max_quarantined=5)
+    assert (report.files_landed, report.files_quarantined, report.unaccounted) == (2, 1, [])
+
+
+def test_reconcile_finds_a_file_no_run_looked_at_unaccounted(
+    lake: Lake, own_quarantine: Path
+) -> None:
+    write_avro(resolve(str(lake.raw)), "dt=2026-03-02/hour=04/late.avro", V2, V2_RECORDS[:1])
     ref = TableRef.at(str(lake.table), S3Options())
-    with pytest.raises(ReconciliationError, match=r"1 of 3 file\(s\) .* are neither in the table"):
+    with pytest.raises(ReconciliationError, match=r"1 of 4 file\(s\) .* are neither in the table"):
         reconcile_interval(str(lake.raw), ref, *INTERVAL, max_quarantined=5)
 
 

@@ -7,6 +7,8 @@ The job does not know Spark: it is handed a `TaskRunner` (the Spark runner in pr
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass, field, replace
@@ -45,7 +47,7 @@ from avrolake.lake.ledger import (
     entries_from_audit,
 )
 from avrolake.lake.replace import old_files_of
-from avrolake.registry import Registry, TableSettings, schema_fingerprint
+from avrolake.registry import Registry, TableSettings
 from avrolake.storage import S3Options, resolve
 
 log = logging.getLogger(__name__)
@@ -118,8 +120,18 @@ def resolve_target(
         ref,
         settings,
         table_schema(plan.data_schema, settings),
-        schema_fingerprint(reader.doc),
+        reader_fingerprint(reader.doc),
     )
+
+
+def reader_fingerprint(doc: Any) -> str:
+    """Identifies a reader schema for healing (docs/ledger.md): a digest of its whole JSON.
+
+    Not the registry's fingerprint: Parsing Canonical Form drops defaults and aliases, and a
+    fix that adds a default is exactly what makes a quarantined file readable.
+    """
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass
