@@ -1,5 +1,10 @@
 """Decode one Avro object container file, resolved to the reader schema, as Arrow tables.
 
+avrolake owns the container framing (`container.Container`: header, block counts and sizes,
+sync markers, decompression under `max_block_bytes`) and checks every record's encoding
+against the writer schema (`validate.BlockValidator`) before fastavro decodes it; fastavro
+reads the checked blocks as a "null"-codec container and resolves them to the reader schema.
+
 Memory stays bounded: records are turned into Arrow `batch_size` at a time. A file that
 cannot be read raises `QuarantineError` with a kind and a reason; storage errors are not
 the file's fault and propagate (the task is retried).
@@ -14,21 +19,22 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import fastavro
 import pyarrow as pa
 from fastavro.schema import SchemaParseException, UnknownType
 
 from avrolake.compatibility import check_compatibility
-from avrolake.config import DEFAULT_BATCH_SIZE
+from avrolake.config import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BLOCK_BYTES
 from avrolake.decode.arrow_types import arrow_schema, fastavro_reader_doc, value_fixer
+from avrolake.decode.container import Container, Data, Header, encode_long
+from avrolake.decode.validate import BlockValidator
 from avrolake.errors import AvrolakeError, QuarantineError, QuarantineKind, SchemaParseError
 from avrolake.registry import Registry, schema_fingerprint
 from avrolake.schema import Record, parse_schema
 
 log = logging.getLogger(__name__)
-MAGIC = b"Obj\x01"
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,12 @@ class ReaderPlan:
     reader_doc: Any
     versions_by_fingerprint: dict[str, int]
     batch_size: int = DEFAULT_BATCH_SIZE
+    # A block that decompresses to more than this quarantines its file as `too_large`.
+    max_block_bytes: int = DEFAULT_MAX_BLOCK_BYTES
     _compat_cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _validators: dict[tuple[str, int], BlockValidator] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @cached_property
     def reader(self) -> Record:
@@ -90,9 +101,37 @@ class ReaderPlan:
             )
         return self._compat_cache[fingerprint]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the compiled validators (generated code): each process compiles."""
+        state = dict(self.__dict__)
+        state["_validators"] = {}
+        return state
+
+    def validator(self, writer_json: str, fingerprint: str) -> BlockValidator:
+        """The record checker of this writer schema, compiled once per fingerprint (and cap)."""
+        key = (fingerprint, self.max_block_bytes)
+        if key not in self._validators:
+            try:
+                writer = parse_schema(
+                    json.loads(writer_json), source="writer schema in file header"
+                )
+            except (SchemaParseError, ValueError) as exc:
+                raise QuarantineError(
+                    QuarantineKind.INVALID_WRITER_SCHEMA,
+                    str(exc),
+                    writer_fingerprint=fingerprint,
+                    writer_schema=writer_json,
+                ) from exc
+            self._validators[key] = BlockValidator(writer, self.max_block_bytes)
+        return self._validators[key]
+
 
 def reader_plan(
-    registry: Registry, subject: str, batch_size: int = DEFAULT_BATCH_SIZE
+    registry: Registry,
+    subject: str,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    *,
+    max_block_bytes: int = DEFAULT_MAX_BLOCK_BYTES,
 ) -> ReaderPlan:
     """The plan for a subject: its latest version reads, every version is known by fingerprint."""
     versions = registry.versions(subject)
@@ -101,6 +140,7 @@ def reader_plan(
         registry.reader(subject).doc,
         {v.fingerprint: v.version for v in versions},
         batch_size=batch_size,
+        max_block_bytes=max_block_bytes,
     )
 
 
@@ -117,28 +157,79 @@ def _header_error(exc: Exception) -> QuarantineError:
     return QuarantineError(QuarantineKind.NOT_AVRO, f"unreadable Avro header ({text})")
 
 
+class _Reframed:
+    """What fastavro reads: the header with codec "null", then every checked, decompressed
+    block framed again (count, size, data, sync marker), one block at a time."""
+
+    def __init__(self, header: Header, blocks: Iterator[tuple[int, Data]]) -> None:
+        self._piece: Data = header.with_null_codec()
+        self._pos = 0
+        self._queue: list[Data] = []  # the pieces after this one, last first
+        self._blocks = blocks
+        self._sync = header.sync
+
+    def _advance(self) -> bool:
+        """Move to the next piece; False at the end of the file."""
+        self._pos = 0
+        if self._queue:
+            self._piece = self._queue.pop()
+            return True
+        for count, data in self._blocks:
+            if count:  # a block without records is checked (it must be empty), not passed on
+                self._piece = encode_long(count) + encode_long(len(data))
+                self._queue = [self._sync, data]
+                return True
+        self._piece = b""
+        return False
+
+    def read(self, size: int = -1) -> Data:
+        piece, pos = self._piece, self._pos
+        if pos == 0 and size == len(piece) and size:  # a block's data or its sync marker
+            self._advance()
+            return piece
+        if size == 1 and pos < len(piece):  # fastavro reads varints a byte at a time
+            self._pos = pos + 1
+            return piece[pos : pos + 1]
+        chunks: list[Data] = []
+        while size:
+            if pos >= len(piece):
+                if not self._advance():
+                    break
+                piece, pos = self._piece, 0
+                continue
+            take = len(piece) - pos if size < 0 else min(size, len(piece) - pos)
+            chunks.append(piece[pos : pos + take])
+            pos += take
+            size -= take if size > 0 else 0
+            self._pos = pos
+        return b"".join(chunks)
+
+
 class AvroFile:
-    """One opened file: its writer schema, its version, and its data as Arrow tables."""
+    """One opened file: its writer schema, its version, and its data as Arrow tables.
+
+    `sync_marker` (the header's 16 bytes) with the file's size tells byte-identical copies
+    apart from other files; `codec` is the file's own codec.
+    """
 
     def __init__(self, stream: IO[bytes], plan: ReaderPlan) -> None:
         self.plan = plan
-        magic = stream.read(4)
-        if magic != MAGIC:
-            raise QuarantineError(
-                QuarantineKind.NOT_AVRO,
-                f"file starts with {magic!r}, not the Avro magic {MAGIC!r}: not an Avro "
-                "object container file",
-            )
-        stream.seek(0)
+        self._container = Container(stream, plan.max_block_bytes)
+        header = self._container.header
+        self.sync_marker: bytes = header.sync
+        self.codec: str = header.codec
+        self._validator: BlockValidator | None = None
         try:
-            self._reader = fastavro.reader(stream, reader_schema=plan.fastavro_reader)
+            reframed = cast(IO[bytes], _Reframed(header, self._blocks()))
+            self._reader = fastavro.reader(reframed, reader_schema=plan.fastavro_reader)
         except OSError:
             raise  # storage, not the file: let the task retry
+        except QuarantineError:
+            raise
         except Exception as exc:
             raise _header_error(exc) from exc
         meta = self._reader.metadata
         self.writer_schema_json: str = meta.get("avro.schema", "")
-        self.codec: str = meta.get("avro.codec", "null")
         try:
             self.writer_fingerprint = schema_fingerprint(json.loads(self.writer_schema_json))
         except (ValueError, TypeError, SchemaParseException) as exc:
@@ -157,6 +248,20 @@ class AvroFile:
                 writer_fingerprint=self.writer_fingerprint,
                 writer_schema=self.writer_schema_json,
             )
+        self._validator = plan.validator(self.writer_schema_json, self.writer_fingerprint)
+
+    def _blocks(self) -> Iterator[tuple[int, Data]]:
+        """The file's blocks, each checked record by record before fastavro sees it."""
+        try:
+            validator = self._validator
+            assert validator is not None, "blocks are read only once the file is open"
+            for block in self._container.blocks():
+                validator.check(block.data, block.count, block.where)
+                yield block.count, block.data
+        except QuarantineError as exc:
+            exc.writer_fingerprint = exc.writer_fingerprint or self.writer_fingerprint
+            exc.writer_schema = exc.writer_schema or self.writer_schema_json
+            raise
 
     def tables(self) -> Iterator[pa.Table]:
         """The file's records, resolved, `batch_size` at a time, in the landed Arrow types."""
@@ -165,6 +270,8 @@ class AvroFile:
         while True:
             try:
                 record = next(records, None)
+            except QuarantineError:
+                raise  # found by avrolake's own checks: already classified
             except Exception as exc:
                 raise self._classify(exc) from exc
             if record is None:
@@ -188,7 +295,9 @@ class AvroFile:
             raise exc  # storage, not the file: let the task retry
         text = str(exc)
         kind = QuarantineKind.CORRUPT_DATA
-        if isinstance(exc, EOFError | struct.error) or ("Expected" in text and "bytes" in text):
+        if isinstance(exc, UnicodeDecodeError):
+            pass  # invalid UTF-8 in a string value: the data is corrupt, not the codec
+        elif isinstance(exc, EOFError | struct.error) or ("Expected" in text and "bytes" in text):
             kind = QuarantineKind.TRUNCATED
         elif "sync marker" in text:
             kind = QuarantineKind.BAD_SYNC_MARKER
