@@ -319,6 +319,19 @@ def test_item4_a_byte_identical_copy_is_reported_and_not_landed_twice(
     assert (rerun["files_skipped"], rerun["files_duplicate"]) == (2, 0)
 
 
+def test_item4_same_sync_marker_and_size_but_other_bytes_is_not_a_copy(
+    spark: Any, tmp_path: Path
+) -> None:
+    raw = tmp_path / "raw" / "dt=2026-01-01"
+    raw.mkdir(parents=True)
+    (raw / "a.avro").write_bytes(avro_bytes([record(1, note="aa")]))  # both with SYNC
+    (raw / "b.avro").write_bytes(avro_bytes([record(2, note="bb")]))
+    assert (raw / "a.avro").stat().st_size == (raw / "b.avro").stat().st_size
+    summary = run(spark, tmp_path)
+    assert (summary["files_ingested"], summary["duplicates"]) == (2, [])
+    assert landed(tmp_path, "SELECT note FROM t ORDER BY note") == [{"note": "aa"}, {"note": "bb"}]
+
+
 # -- 5. quarantine heals ------------------------------------------------------------------------
 
 

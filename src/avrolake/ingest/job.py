@@ -277,16 +277,21 @@ def _unreadable(f: SourceFile) -> Quarantined:
 def _duplicates(
     landed: list[Landed], state: dict[str, LedgerEntry], replacing: dict[str, LedgerEntry]
 ) -> dict[str, str]:
-    """{copy: original} for landed outcomes byte-identical (sync marker + size) to a file
-    landed before, or to an earlier path of this run."""
-    known: dict[tuple[str | None, int | None], str] = {
-        (e.sync_marker, e.size): e.path
+    """{copy: original} for landed outcomes byte-identical to a file landed before, or to an
+    earlier path of this run: the same sync marker and size (the cheap key), and the same
+    content digest (so a writer that reuses sync markers loses nothing)."""
+    Key = tuple[str | None, int | None, str | None]
+    known: dict[Key, str] = {
+        (e.sync_marker, e.size, e.digest): e.path
         for e in state.values()
-        if e.status is SourceStatus.LANDED and e.sync_marker and e.path not in replacing
+        if e.status is SourceStatus.LANDED
+        and e.sync_marker
+        and e.digest
+        and e.path not in replacing
     }
     copies = {}
     for o in sorted(landed, key=lambda o: o.source):
-        key = (o.sync_marker, o.size)
+        key = (o.sync_marker, o.size, o.digest)
         original = known.get(key)
         if original is not None and original != o.source:
             copies[o.source] = original
@@ -339,6 +344,7 @@ def _finish(
                     "mtime_ms": o.mtime_ms,
                     "etag": o.etag,
                     "sync_marker": o.sync_marker,
+                    "digest": o.digest,
                     "data_files": [a.path for a in o.adds],
                     "replaced": o.source in replacing,
                 }
@@ -365,6 +371,7 @@ def _finish(
                     "size": sizes[copy].size,
                     "mtime_ms": sizes[copy].mtime_ms,
                     "sync_marker": sizes[copy].sync_marker,
+                    "digest": sizes[copy].digest,
                 }
                 for copy, original in sorted(copies.items())
                 if copy in kept

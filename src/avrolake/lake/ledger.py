@@ -42,6 +42,7 @@ LEDGER_SCHEMA = pa.schema(
         pa.field("mtime_ms", pa.int64()),
         pa.field("etag", pa.string()),
         pa.field("sync_marker", pa.string()),
+        pa.field("digest", pa.string()),
         pa.field("records", pa.int64()),
         pa.field("error_kind", pa.string()),
         pa.field("message", pa.string()),
@@ -72,6 +73,7 @@ class LedgerEntry:
     mtime_ms: int | None = None
     etag: str | None = None
     sync_marker: str | None = None
+    digest: str | None = None
     records: int | None = None
     error_kind: str | None = None
     message: str | None = None
@@ -107,6 +109,7 @@ def entries_from_audit(meta: Mapping[str, Any], version: int) -> list[LedgerEntr
             mtime_ms=s.get("mtime_ms"),
             etag=s.get("etag"),
             sync_marker=s.get("sync_marker"),
+            digest=s.get("digest"),
             records=s.get("records"),
             run_id=run_id,
             table_version=version,
@@ -140,6 +143,7 @@ def entries_from_audit(meta: Mapping[str, Any], version: int) -> list[LedgerEntr
             size=d.get("size"),
             mtime_ms=d.get("mtime_ms"),
             sync_marker=d.get("sync_marker"),
+            digest=d.get("digest"),
             copy_of=d.get("copy_of"),
             run_id=run_id,
             table_version=version,
@@ -300,6 +304,7 @@ def _entry(row: Mapping[str, Any]) -> LedgerEntry:
         mtime_ms=row["mtime_ms"],
         etag=row["etag"],
         sync_marker=row["sync_marker"],
+        digest=row["digest"],
         records=row["records"],
         error_kind=row["error_kind"],
         message=row["message"],
