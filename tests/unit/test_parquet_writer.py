@@ -303,8 +303,8 @@ def test_event_time_outside_years_1_to_9999_is_quarantined_before_any_file(
     assert caught.value.message == (
         "event-time field 'ts' holds a value outside the years 1 to 9999 (days since "
         f"1970-01-01 from {days}); such a row has no partition date. Fix the producer's clock "
-        "or units and upload the corrected file under a new name (a quarantined path is not "
-        "read again)."
+        "or units and replace the file (a changed file is read again), or run `avrolake "
+        "quarantine retry`."
     )
     assert parquet_files(tmp_path) == []
     assert writer.close() == []

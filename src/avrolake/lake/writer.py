@@ -117,6 +117,6 @@ def _check_range(field: str, dates: pa.ChunkedArray) -> None:
             QuarantineKind.EVENT_TIME_OUT_OF_RANGE,
             f"event-time field {field!r} holds a value outside the years 1 to 9999 "
             f"(days since 1970-01-01 from {days['min']} to {days['max']}); such a row has no "
-            "partition date. Fix the producer's clock or units and upload the corrected file "
-            "under a new name (a quarantined path is not read again).",
+            "partition date. Fix the producer's clock or units and replace the file (a changed "
+            "file is read again), or run `avrolake quarantine retry`.",
         )
