@@ -26,6 +26,7 @@ from avrolake.decode import AvroFile, ReaderPlan, reader_plan
 from avrolake.decode.container import Container
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.registry import Registry, schema_fingerprint
+from tests.unit.avro_encoding import text, zz
 
 pytestmark = pytest.mark.unit
 
@@ -49,20 +50,6 @@ EVENT: dict[str, Any] = {
 FIELDS = [f["name"] for f in EVENT["fields"]]
 SYNC = bytes(range(100, 116))
 MiB = 2**20
-
-
-def zz(n: int) -> bytes:
-    """Avro's zig-zag varint."""
-    n = (n << 1) ^ (n >> 63)
-    out = b""
-    while n & ~0x7F:
-        out += bytes([(n & 0x7F) | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
-
-def text(data: bytes) -> bytes:
-    return zz(len(data)) + data
 
 
 VALID = {

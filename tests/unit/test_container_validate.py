@@ -15,19 +15,11 @@ import pytest
 from avrolake.decode.validate import BlockValidator
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.schema import parse_schema
+from tests.unit.avro_encoding import zz
 
 pytestmark = pytest.mark.unit
 
 CAP = 2**20
-
-
-def zz(n: int) -> bytes:
-    n = (n << 1) ^ (n >> 63)
-    out = b""
-    while n & ~0x7F:
-        out += bytes([(n & 0x7F) | 0x80])
-        n >>= 7
-    return out + bytes([n])
 
 
 def encode(schema: Any, values: list[Any]) -> bytes:

@@ -15,6 +15,8 @@ import pytest
 from avrolake.decode import AvroFile, ReaderPlan, reader_plan
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.registry import Registry, schema_fingerprint
+from tests.unit.avro_encoding import text as _string
+from tests.unit.avro_encoding import zz as _zigzag
 from tests.unit.clicks_schema import V1, V2
 
 pytestmark = pytest.mark.unit
@@ -72,19 +74,6 @@ def quarantine(data: bytes, plan: ReaderPlan) -> QuarantineError:
     with pytest.raises(QuarantineError) as caught:
         decode(data, plan)
     return caught.value
-
-
-def _zigzag(n: int) -> bytes:
-    n = (n << 1) ^ (n >> 63)
-    out = b""
-    while n & ~0x7F:
-        out += bytes([(n & 0x7F) | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
-
-def _string(data: bytes) -> bytes:
-    return _zigzag(len(data)) + data
 
 
 def header_only(schema_text: str) -> bytes:

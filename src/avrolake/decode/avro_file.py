@@ -32,7 +32,7 @@ from avrolake.decode.container import Container, Data, Header, encode_long
 from avrolake.decode.validate import BlockValidator
 from avrolake.errors import AvrolakeError, QuarantineError, QuarantineKind, SchemaParseError
 from avrolake.registry import Registry, schema_fingerprint
-from avrolake.schema import Record, parse_schema
+from avrolake.schema import Record, Schema, parse_schema
 
 log = logging.getLogger(__name__)
 
@@ -83,17 +83,7 @@ class ReaderPlan:
     def incompatibility(self, writer_json: str, fingerprint: str) -> str | None:
         """Why the reader cannot read this writer schema (None if it can), cached."""
         if fingerprint not in self._compat_cache:
-            try:
-                writer = parse_schema(
-                    json.loads(writer_json), source="writer schema in file header"
-                )
-            except (SchemaParseError, ValueError) as exc:
-                raise QuarantineError(
-                    QuarantineKind.INVALID_WRITER_SCHEMA,
-                    str(exc),
-                    writer_fingerprint=fingerprint,
-                    writer_schema=writer_json,
-                ) from exc
+            writer = _writer_schema(writer_json, fingerprint)
             findings = check_compatibility(writer, self.reader)
             self._compat_cache[fingerprint] = (
                 "; ".join(f"{f.kind.value} at {f.path or '/'}: {f.message}" for f in findings)
@@ -111,19 +101,22 @@ class ReaderPlan:
         """The record checker of this writer schema, compiled once per fingerprint (and cap)."""
         key = (fingerprint, self.max_block_bytes)
         if key not in self._validators:
-            try:
-                writer = parse_schema(
-                    json.loads(writer_json), source="writer schema in file header"
-                )
-            except (SchemaParseError, ValueError) as exc:
-                raise QuarantineError(
-                    QuarantineKind.INVALID_WRITER_SCHEMA,
-                    str(exc),
-                    writer_fingerprint=fingerprint,
-                    writer_schema=writer_json,
-                ) from exc
+            writer = _writer_schema(writer_json, fingerprint)
             self._validators[key] = BlockValidator(writer, self.max_block_bytes)
         return self._validators[key]
+
+
+def _writer_schema(writer_json: str, fingerprint: str) -> Schema:
+    """The header's writer schema, parsed; an invalid one quarantines the file."""
+    try:
+        return parse_schema(json.loads(writer_json), source="writer schema in file header")
+    except (SchemaParseError, ValueError) as exc:
+        raise QuarantineError(
+            QuarantineKind.INVALID_WRITER_SCHEMA,
+            str(exc),
+            writer_fingerprint=fingerprint,
+            writer_schema=writer_json,
+        ) from exc
 
 
 def reader_plan(
