@@ -27,7 +27,8 @@ DEFAULT_MAX_BLOCK_BYTES = 64 * 1024 * 1024
 # (it may still be being written).
 DEFAULT_SETTLE_SECONDS = 60
 SETTLE_ENV = "AVROLAKE_SETTLE_SECONDS"
-# Small source files are packed into one Spark task up to this many bytes.
+# Small source files are packed into one Spark task up to this many bytes; a larger file is
+# split at sync markers into pieces of about this size, read by several tasks.
 DEFAULT_MAX_TASK_BYTES = 128 * 1024 * 1024
 # Input partitions the `avrolake` data source plans for (it has no SparkContext to ask).
 DEFAULT_READ_PARALLELISM = 8
@@ -44,6 +45,9 @@ DEFAULT_MAX_QUARANTINED = 5
 # Maintenance: vacuum keeps files at least this long (Delta's default; shorter is refused).
 MIN_RETENTION_HOURS = 168
 DEFAULT_TARGET_FILE_MB = 128
+# A task holds a source file's decoded rows in memory up to this, to share Parquet files
+# with the task's other small sources; a larger one gets files of its own.
+DEFAULT_SOURCE_BUFFER_BYTES = 64 * 1024 * 1024
 
 
 def registry_from_env(environ: Mapping[str, str]) -> Path:
@@ -97,5 +101,6 @@ class IngestConfig:
     batch_size: int = DEFAULT_BATCH_SIZE
     settle_seconds: float = DEFAULT_SETTLE_SECONDS
     max_block_bytes: int = DEFAULT_MAX_BLOCK_BYTES
-    max_task_bytes: int = DEFAULT_MAX_TASK_BYTES
+    max_task_bytes: int = DEFAULT_MAX_TASK_BYTES  # also the split size of large files
+    target_file_bytes: int = DEFAULT_TARGET_FILE_MB * 1024 * 1024
     s3: S3Options = field(default_factory=S3Options)

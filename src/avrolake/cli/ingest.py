@@ -20,7 +20,9 @@ from avrolake.config import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MASTER,
     DEFAULT_MAX_BLOCK_BYTES,
+    DEFAULT_MAX_TASK_BYTES,
     DEFAULT_SETTLE_SECONDS,
+    DEFAULT_TARGET_FILE_MB,
     SETTLE_ENV,
     Backfill,
     IngestConfig,
@@ -88,6 +90,21 @@ def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
         help="quarantine a file as too_large when one of its Avro blocks decompresses to more "
         f"than this (default {DEFAULT_MAX_BLOCK_BYTES // 2**20})",
     )
+    cmd.add_argument(
+        "--split-mb",
+        type=float,
+        default=DEFAULT_MAX_TASK_BYTES / 2**20,
+        help="one Spark task reads about this much: small files are packed together up to it, "
+        "larger files are split at sync markers into pieces of it "
+        f"(default {DEFAULT_MAX_TASK_BYTES // 2**20})",
+    )
+    cmd.add_argument(
+        "--target-file-mb",
+        type=float,
+        default=DEFAULT_TARGET_FILE_MB,
+        help="a task's small source files share Parquet files of about this size per partition "
+        f"(default {DEFAULT_TARGET_FILE_MB})",
+    )
     cmd.add_argument("--json", action="store_true", help="print the run summary as the last line")
 
 
@@ -112,6 +129,8 @@ def config_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Inges
         batch_size=args.batch_size,
         settle_seconds=args.settle_seconds,
         max_block_bytes=int(args.max_block_mb * 2**20),
+        max_task_bytes=max(1, int(args.split_mb * 2**20)),
+        target_file_bytes=max(1, int(args.target_file_mb * 2**20)),
         s3=S3Options.from_env(environ),
     )
 

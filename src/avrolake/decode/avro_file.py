@@ -16,7 +16,8 @@ import json
 import logging
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import IO, Any, cast
@@ -28,13 +29,19 @@ from fastavro.schema import SchemaParseException, UnknownType
 from avrolake.compatibility import check_compatibility
 from avrolake.config import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BLOCK_BYTES
 from avrolake.decode.arrow_types import arrow_schema, fastavro_reader_doc, value_fixer
-from avrolake.decode.container import Container, Data, Header, encode_long
+from avrolake.decode.container import Block, Container, Data, Header, encode_long
+from avrolake.decode.native import NativeRefused, decode_blocks, native_reason, needs_validator
+from avrolake.decode.resolve import ArrowResolver, ResolveUnsupported
 from avrolake.decode.validate import BlockValidator
 from avrolake.errors import AvrolakeError, QuarantineError, QuarantineKind, SchemaParseError
 from avrolake.registry import Registry, schema_fingerprint
 from avrolake.schema import Record, Schema, parse_schema
 
 log = logging.getLogger(__name__)
+# A native decode call takes whole blocks up to about this many records or bytes: large
+# enough that the call's fixed cost vanishes, small enough to bound a task's memory.
+NATIVE_CHUNK_RECORDS = 65_536
+NATIVE_CHUNK_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,9 @@ class ReaderPlan:
     _validators: dict[tuple[str, int], BlockValidator] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # "auto": native decoding where the writer schema allows; "fastavro": never.
+    decoder: str = "auto"
+    _routes: dict[str, NativeRoute | None] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def reader(self) -> Record:
@@ -95,6 +105,7 @@ class ReaderPlan:
         """Pickled without the compiled validators (generated code): each process compiles."""
         state = dict(self.__dict__)
         state["_validators"] = {}
+        state["_routes"] = {}
         return state
 
     def validator(self, writer_json: str, fingerprint: str) -> BlockValidator:
@@ -104,6 +115,41 @@ class ReaderPlan:
             writer = _writer_schema(writer_json, fingerprint)
             self._validators[key] = BlockValidator(writer, self.max_block_bytes)
         return self._validators[key]
+
+
+    def native_route(self, writer_json: str, fingerprint: str) -> NativeRoute | None:
+        """How files of this writer schema decode natively; None: through fastavro (the
+        schema has a construct the native path cannot take exactly). Decided once per
+        writer schema, logged once."""
+        if fingerprint not in self._routes:
+            self._routes[fingerprint] = self._route(writer_json, fingerprint)
+        return self._routes[fingerprint]
+
+    def _route(self, writer_json: str, fingerprint: str) -> NativeRoute | None:
+        if self.decoder == "fastavro":
+            return None
+        writer = _writer_schema(writer_json, fingerprint)
+        reason = native_reason(writer)
+        if reason is None:
+            try:
+                resolver = ArrowResolver(writer, self.reader)
+            except ResolveUnsupported as exc:
+                reason = str(exc)
+        if reason is not None:
+            log.info("writer schema %s decodes through fastavro: %s", fingerprint, reason)
+            return None
+        return NativeRoute(writer, needs_validator(writer), resolver)
+
+
+@dataclass(frozen=True)
+class NativeRoute:
+    """A writer schema the native path decodes: its parsed form, whether blocks need the
+    record checker first (constructs the native decoder accepts in corrupt form), and the
+    column-wise resolver to the reader schema."""
+
+    writer: Schema
+    validate: bool
+    resolve: Callable[[pa.Table], pa.Table]
 
 
 def _writer_schema(writer_json: str, fingerprint: str) -> Schema:
@@ -205,13 +251,22 @@ class AvroFile:
     apart from other files; `codec` is the file's own codec.
     """
 
-    def __init__(self, stream: IO[bytes], plan: ReaderPlan) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes],
+        plan: ReaderPlan,
+        *,
+        start: int = 0,
+        end: int | None = None,
+    ) -> None:
         self.plan = plan
         self._container = Container(stream, plan.max_block_bytes)
         header = self._container.header
         self.sync_marker: bytes = header.sync
         self.codec: str = header.codec
         self._validator: BlockValidator | None = None
+        self._start, self._end = start, end
+        self.records_by_path: dict[str, int] = {}  # decode path -> records (native, fastavro)
         try:
             reframed = cast(IO[bytes], _Reframed(header, self._blocks()))
             self._reader = fastavro.reader(reframed, reader_schema=plan.fastavro_reader)
@@ -242,24 +297,78 @@ class AvroFile:
                 writer_schema=self.writer_schema_json,
             )
         self._validator = plan.validator(self.writer_schema_json, self.writer_fingerprint)
+        self._native = plan.native_route(self.writer_schema_json, self.writer_fingerprint)
+        if start and not self._container.seek_split(start):
+            self._end = start  # no block starts in this split
 
-    def _blocks(self) -> Iterator[tuple[int, Data]]:
-        """The file's blocks, each checked record by record before fastavro sees it."""
-        try:
+    def _blocks(self, blocks: Iterable[Block] | None = None) -> Iterator[tuple[int, Data]]:
+        """The blocks (the file's, or the given ones), each checked record by record before
+        fastavro sees it."""
+        with self._named():
             validator = self._validator
             assert validator is not None, "blocks are read only once the file is open"
-            for block in self._container.blocks():
+            for block in self._container.blocks(self._end) if blocks is None else blocks:
                 validator.check(block.data, block.count, block.where)
                 yield block.count, block.data
+
+    @contextmanager
+    def _named(self) -> Iterator[None]:
+        """Quarantine errors raised inside carry this file's writer schema."""
+        try:
+            yield
         except QuarantineError as exc:
             exc.writer_fingerprint = exc.writer_fingerprint or self.writer_fingerprint
             exc.writer_schema = exc.writer_schema or self.writer_schema_json
             raise
 
     def tables(self) -> Iterator[pa.Table]:
-        """The file's records, resolved, `batch_size` at a time, in the landed Arrow types."""
+        """The file's records (or its split's), resolved, in the landed Arrow types: natively
+        where the writer schema allows (docs/decode.md), else through fastavro."""
+        if self._native is None:
+            yield from self._fastavro_tables(self._reader)
+            return
+        chunk: list[Block] = []
+        records = size = 0
+        with self._named():
+            for block in self._container.blocks(self._end):
+                chunk.append(block)
+                records += block.count
+                size += len(block.data)
+                if records >= NATIVE_CHUNK_RECORDS or size >= NATIVE_CHUNK_BYTES:
+                    yield from self._native_tables(chunk)
+                    chunk, records, size = [], 0, 0
+        if chunk:
+            yield from self._native_tables(chunk)
+
+    def _native_tables(self, chunk: list[Block]) -> Iterator[pa.Table]:
+        """One chunk of blocks decoded natively and resolved column-wise; a chunk the native
+        path refuses (it cannot prove the result exact) is read again through fastavro, which
+        lands it exactly or quarantines the file with the reason."""
+        route = self._native
+        assert route is not None
+        count = sum(b.count for b in chunk)
+        if not count:
+            for _ in self._blocks(chunk):  # blocks without records are still checked
+                pass
+            return
+        try:
+            if route.validate:
+                for _ in self._blocks(chunk):
+                    pass
+            table = route.resolve(decode_blocks(self._container.header, chunk, route.writer))
+        except NativeRefused as exc:
+            log.info("native decode refused %d record(s), reading them with fastavro: %s",
+                     count, exc)
+            reframed = cast(IO[bytes], _Reframed(self._container.header, self._blocks(chunk)))
+            reader = fastavro.reader(reframed, reader_schema=self.plan.fastavro_reader)
+            yield from self._fastavro_tables(reader)
+            return
+        self.records_by_path["native"] = self.records_by_path.get("native", 0) + table.num_rows
+        yield table
+
+    def _fastavro_tables(self, reader: Any) -> Iterator[pa.Table]:
         batch: list[Any] = []
-        records = iter(self._reader)
+        records = iter(reader)
         while True:
             try:
                 record = next(records, None)
@@ -276,11 +385,15 @@ class AvroFile:
         if batch:
             yield self._to_arrow(batch)
 
+    def _count_fastavro(self, rows: int) -> None:
+        self.records_by_path["fastavro"] = self.records_by_path.get("fastavro", 0) + rows
+
     def _to_arrow(self, records: list[Any]) -> pa.Table:
         fixer = self.plan.uuid_fixer if self._uuids else self.plan.fixer
         if fixer is not None:
             records = [fixer(r) for r in records]
         table = pa.Table.from_pylist(records, schema=self.plan.raw_schema)
+        self._count_fastavro(table.num_rows)
         return table.cast(self.plan.data_schema)
 
     def _classify(self, exc: Exception) -> QuarantineError:

@@ -130,6 +130,23 @@ class _Source:
         self.offset += size
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
+    def find(self, marker: bytes, start: int) -> bool:
+        """Seek to `start` and on to just after the next `marker`; False if none follows."""
+        self._stream.seek(start)  # type: ignore[attr-defined]
+        self._buffer, self._pos, self.offset = b"", 0, start
+        keep = len(marker) - 1
+        while True:
+            at = self._buffer.find(marker, self._pos)
+            if at >= 0:
+                self.offset += at + len(marker) - self._pos
+                self._pos = at + len(marker)
+                return True
+            tail = max(self._pos, len(self._buffer) - keep)
+            self.offset += tail - self._pos
+            self._pos = tail
+            if not self._fill(len(self._buffer) - tail + 1):
+                return False
+
     def read_long(self) -> int:
         """One zig-zag varint long (at most 10 bytes)."""
         value = shift = 0
@@ -259,18 +276,36 @@ class Container:
                 "object container file",
             )
         self.header = read_header(self._source, max_block_bytes)
+        self._split = False  # block numbers count from a split's start, not the file's
 
-    def blocks(self) -> Iterator[Block]:
-        """Every block in file order; raises QuarantineError at the first bad one."""
+    def seek_split(self, start: int) -> bool:
+        """Move to the first block of a split that begins at byte `start` (Hadoop's rule):
+        the block after the first sync marker that starts at or after `start`. False if no
+        marker follows `start` (the split holds no block). The stream must be seekable.
+
+        A split that starts inside the header starts at the first block. Sync markers are 16
+        random bytes; finding one by chance inside block data is as unlikely as a hash
+        collision, and a false one is caught by the block checks that follow.
+        """
+        if start <= self.header.size - SYNC_SIZE:
+            return True
+        self._split = True
+        return self._source.find(self.header.sync, start)
+
+    def blocks(self, end: int | None = None) -> Iterator[Block]:
+        """Every block in file order, or, with `end`, those whose preceding sync marker
+        starts before `end` (a split); raises QuarantineError at the first bad one."""
         codec = self.header.codec
         decompress = decompressor(codec, self.max_block_bytes)
         source, sync, cap = self._source, self.header.sync, self.max_block_bytes
         limit = stored_limit(codec, cap)
         number = 0
         while not source.at_end():
-            number += 1
             offset = source.offset
-            where = f"block {number} (at byte {offset})"
+            if end is not None and offset - SYNC_SIZE >= end:
+                return
+            number += 1
+            where = f"block {'~' if self._split else ''}{number} (at byte {offset})"
             try:
                 count = source.read_long()
                 if count < 0:

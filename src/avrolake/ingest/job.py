@@ -47,6 +47,7 @@ from avrolake.lake.ledger import (
     entries_from_audit,
 )
 from avrolake.lake.replace import old_files_of
+from avrolake.lake.rewrite import without_sources
 from avrolake.registry import Registry, TableSettings
 from avrolake.storage import S3Options, resolve
 
@@ -246,6 +247,7 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
         len(work.unreadable),
     )
     outcomes: list[Outcome] = [_unreadable(f) for f in work.unreadable]
+    orphans: dict[str, tuple[Any, ...]] = {}
     if work.todo:
         groups = plan_groups(work.todo, runner.parallelism(), config.max_task_bytes)
         ctx = WorkerContext(
@@ -255,12 +257,20 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
             config.run_id,
             config.started_at,
             file_schema(target.schema, target.settings),
+            target_file_bytes=config.target_file_bytes,
         )
-        log.info("decoding %d file(s) in %d task(s)", len(work.todo), len(groups))
-        outcomes += runner.run(groups, ctx)
+        pieces = sum(len(g) for g in groups)
+        log.info(
+            "decoding %d file(s)%s in %d task(s)",
+            len(work.todo),
+            f" ({pieces} splits and files)" if pieces != len(work.todo) else "",
+            len(groups),
+        )
+        decoded, orphans = merge_splits(runner.run(groups, ctx))
+        outcomes += decoded
     if not outcomes:
         return summary
-    _finish(target, table, base_version, ledger, state, work, outcomes, config, summary)
+    _finish(target, table, base_version, ledger, state, work, outcomes, orphans, config, summary)
     return summary
 
 
@@ -308,6 +318,7 @@ def _finish(
     state: dict[str, LedgerEntry],
     work: Work,
     outcomes: list[Outcome],
+    orphans: dict[str, tuple[Any, ...]],
     config: IngestConfig,
     summary: RunSummary,
 ) -> None:
@@ -319,11 +330,26 @@ def _finish(
     quarantined = [o for o in outcomes if isinstance(o, Quarantined)]
     copies = _duplicates(landed, state, work.replacing)
     sizes = {o.source: o for o in landed}
-    for copy in copies:
-        _delete_files(target.table, sizes[copy].adds)
+    adds = {o.source: tuple(o.adds) for o in landed} | orphans
+
+    def without(drop: set[str]) -> dict[str, tuple[Any, ...]]:
+        kept = without_sources(
+            target.table.location(),
+            target.settings,
+            file_schema(target.schema, target.settings),
+            config.run_id,
+            adds,
+            drop,
+        )
+        adds.clear()
+        adds.update(kept)
+        return kept
+
+    if copies or orphans:
+        without(set(copies) | set(orphans))
     landed = [o for o in landed if o.source not in copies]
     replacing = {o.source: work.replacing[o.source] for o in landed if o.source in work.replacing}
-    removes = old_files_of(table, replacing)
+    removes = old_files_of(table, replacing, state)
     by_source = {o.source: o for o in landed}
     q_by_source = {o.source: o for o in quarantined}
 
@@ -345,7 +371,8 @@ def _finish(
                     "etag": o.etag,
                     "sync_marker": o.sync_marker,
                     "digest": o.digest,
-                    "data_files": [a.path for a in o.adds],
+                    "data_files": [a.path for a in adds.get(s, ())],
+                    "records_by_path": dict(o.records_by_path),
                     "replaced": o.source in replacing,
                 }
                 for s, o in sorted(by_source.items())
@@ -382,15 +409,17 @@ def _finish(
         table,
         base_version,
         set(by_source) | set(q_by_source) | set(copies),
-        {s: o.adds for s, o in by_source.items()},
+        adds,
         removes,
         target.schema,
         target.settings.partition_columns,
         audit,
+        without=lambda drop: without(drop & set(adds)),
     )
+    if version is None and dropped:
+        without(dropped & set(adds))  # nothing committed: no file of this run stays
     for source in dropped:
-        if source in by_source:
-            _delete_files(target.table, by_source.pop(source).adds)
+        by_source.pop(source, None)
         q_by_source.pop(source, None)
         copies.pop(source, None)
     summary.files_skipped += len(dropped)
@@ -401,6 +430,9 @@ def _finish(
         (o.writer_version, o.records) for o in by_source.values()
     )
     summary.records_written = sum(summary.records_by_writer_version.values())
+    for o in by_source.values():
+        for path, n in o.records_by_path:
+            summary.records_by_decode_path[path] = summary.records_by_decode_path.get(path, 0) + n
     summary.files_duplicate = len(copies)
     summary.duplicates = [{"path": c, "copy_of": o} for c, o in sorted(copies.items())]
     if version is None or record is None:
@@ -423,14 +455,49 @@ def _finish(
     )
 
 
-def _delete_files(table: TableRef, adds: tuple[Any, ...]) -> None:
-    """Remove Parquet files a task wrote that will never be committed."""
-    location = table.location()
-    for add in adds:
-        try:
-            location.fs.delete_file(location.child(add.path))
-        except OSError as exc:
-            log.warning("could not delete uncommitted %s (vacuum removes it): %s", add.path, exc)
+def merge_splits(outcomes: list[Outcome]) -> tuple[list[Outcome], dict[str, tuple[Any, ...]]]:
+    """One outcome per source file: the outcomes of a split file's splits joined, and the
+    data files of split files that do not land ({source: files}, their rows to take out).
+
+    Every split landed: one `Landed` with the splits' records and data files, and a digest
+    of the splits' digests. One split deferred or quarantined: the whole file is, and the
+    rows its other splits wrote are taken out of the (uncommitted) data files.
+    """
+    orphans: dict[str, tuple[Any, ...]] = {}
+    by_source: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        by_source.setdefault(o.source, []).append(o)
+    merged: list[Outcome] = []
+    for source, parts in by_source.items():
+        if len(parts) == 1:
+            merged.append(parts[0])
+            continue
+        landed = sorted((o for o in parts if isinstance(o, Landed)), key=lambda o: o.part)
+        failed = [o for o in parts if not isinstance(o, Landed)]
+        if failed:
+            first = next((o for o in failed if isinstance(o, Deferred)), failed[0])
+            merged.append(first)
+            orphans[source] = tuple({a.path: a for o in landed for a in o.adds}.values())
+            continue
+        merged.append(_joined(landed))
+    return merged, orphans
+
+
+def _joined(parts: list[Landed]) -> Landed:
+    digest = hashlib.blake2b(digest_size=16)
+    paths: dict[str, int] = {}
+    for part in parts:
+        digest.update(bytes.fromhex(part.digest or ""))
+        for path, n in part.records_by_path:
+            paths[path] = paths.get(path, 0) + n
+    first = parts[0]
+    return first._replace(
+        records=sum(p.records for p in parts),
+        adds=tuple({a.path: a for p in parts for a in p.adds}.values()),
+        digest=f"{len(parts)}x{digest.hexdigest()}",
+        records_by_path=tuple(sorted(paths.items())),
+        part=0,
+    )
 
 
 def _quarantine(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from avrolake.config import Backfill
 from avrolake.storage import Location
@@ -21,6 +21,26 @@ class SourceFile:
     size: int
     mtime_ms: int | None
     problem: str | None = None  # "bad_name" / "dangling_link": quarantined without reading
+    # A split of a large file: the bytes [start, end) (end None: to the end of the file);
+    # it holds the blocks whose preceding sync marker starts in that range.
+    start: int = 0
+    end: int | None = None
+    part: int = 0
+    parts: int = 1
+
+
+def splits(f: SourceFile, split_bytes: int) -> list[SourceFile]:
+    """A file larger than `split_bytes` as several splits of about that size, read by
+    several tasks at sync markers (as Hadoop's and Spark's Avro readers do)."""
+    parts = -(-f.size // split_bytes) if split_bytes > 0 else 1
+    if parts <= 1:
+        return [f]
+    bounds = [f.size * i // parts for i in range(parts + 1)]
+    return [
+        replace(f, start=bounds[i], end=None if i == parts - 1 else bounds[i + 1], part=i,
+                parts=parts)
+        for i in range(parts)
+    ]  # fmt: skip
 
 
 def partition_hour(path: str) -> dt.datetime | None:
@@ -84,22 +104,28 @@ def discover(source: Location, backfill: Backfill) -> list[SourceFile]:
 def plan_groups(
     files: list[SourceFile], parallelism: int, max_bytes: int
 ) -> list[list[SourceFile]]:
-    """One task per large file; small files packed together up to a target size.
+    """Files larger than max_bytes split at sync markers, one task per split or large file;
+    small files packed together up to a target size.
 
     The target is the smaller of max_bytes and an even share of the input per core, so
     small inputs still spread over every core.
     """
-    total = sum(f.size for f in files)
+    pieces = [piece for f in files for piece in splits(f, max_bytes)]
+    total = sum(_size(p) for p in pieces)
     target = max(1, min(max_bytes, total // max(1, parallelism)))
     groups: list[list[SourceFile]] = []
     current: list[SourceFile] = []
     size = 0
-    for f in sorted(files, key=lambda f: f.size, reverse=True):
-        if current and size + f.size > target:
+    for f in sorted(pieces, key=_size, reverse=True):
+        if current and size + _size(f) > target:
             groups.append(current)
             current, size = [], 0
         current.append(f)
-        size += f.size
+        size += _size(f)
     if current:
         groups.append(current)
     return groups
+
+
+def _size(f: SourceFile) -> int:
+    return (f.size if f.end is None else f.end) - f.start

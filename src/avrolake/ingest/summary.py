@@ -22,6 +22,7 @@ class RunSummary:
     records_written: int = 0
     table_version: int | None = None
     records_by_writer_version: dict[str, int] = field(default_factory=dict)
+    records_by_decode_path: dict[str, int] = field(default_factory=dict)  # native, fastavro
     quarantined: list[dict[str, str]] = field(default_factory=list)
     duplicates: list[dict[str, str]] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)

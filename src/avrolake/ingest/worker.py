@@ -17,6 +17,7 @@ from typing import NamedTuple
 import pyarrow as pa
 from pyarrow import fs as pafs
 
+from avrolake.config import DEFAULT_SOURCE_BUFFER_BYTES, DEFAULT_TARGET_FILE_MB
 from avrolake.decode import AvroFile, ReaderPlan
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.ingest.plan import SourceFile
@@ -43,6 +44,10 @@ class WorkerContext:
     run_id: str
     ingested_at: dt.datetime
     file_schema: pa.Schema  # the Parquet files' schema: the table's minus the partition column
+    # Rows of a task's small source files share Parquet files of about this size.
+    target_file_bytes: int = DEFAULT_TARGET_FILE_MB * 1024 * 1024
+    # A source (or split) with more decoded rows than this gets Parquet files of its own.
+    buffer_bytes: int = DEFAULT_SOURCE_BUFFER_BYTES
 
 
 class Landed(NamedTuple):
@@ -56,6 +61,8 @@ class Landed(NamedTuple):
     etag: str | None = None  # S3's, from the object read
     sync_marker: str | None = None  # hex of the file's 16-byte Avro sync marker
     digest: str | None = None  # BLAKE2b-128 of the file's bytes, as read
+    records_by_path: tuple[tuple[str, int], ...] = ()  # (decode path, records): native/fastavro
+    part: int = 0  # which split of the file (0 of 1 for a whole file)
 
 
 class Quarantined(NamedTuple):
@@ -79,31 +86,76 @@ Outcome = Landed | Quarantined | Deferred
 
 
 def run_group(files: Sequence[SourceFile], ctx: WorkerContext) -> list[Outcome]:
-    """One task: every file of the group, in order."""
-    return [ingest_file(source, ctx) for source in files]
+    """One task: every file (or split) of the group, in order.
+
+    A file's rows are held in memory until the whole file has decoded (a file found bad
+    midway leaves nothing behind), then go into Parquet files the task's files share, one
+    per partition up to `target_file_bytes`. A file with more decoded rows than
+    `buffer_bytes` is written to files of its own as it decodes instead.
+    """
+    settings = ctx.table.settings
+    assert settings is not None, "the ingest job's table handle carries its settings"
+    shared = PartitionedWriter(
+        ctx.table.location(), settings, ctx.file_schema, ctx.run_id, ctx.target_file_bytes
+    )
+    outcomes: list[Outcome] = []
+    try:
+        for source in files:
+            outcome, rows = ingest_file(source, ctx)
+            tag = str(len(outcomes))
+            for partition, part in rows:
+                shared.append(partition, part, tag)
+            outcomes.append(outcome)
+        adds = shared.close()
+    except BaseException:
+        shared.discard()
+        raise
+    by_tag: dict[str, list[FileAdd]] = {}
+    for add in adds:
+        for tag in shared.tags.get(add.path, ()):
+            by_tag.setdefault(tag, []).append(add)
+    return [
+        o._replace(adds=o.adds + tuple(by_tag.get(str(i), ()))) if isinstance(o, Landed) else o
+        for i, o in enumerate(outcomes)
+    ]
 
 
-def ingest_file(source: SourceFile, ctx: WorkerContext) -> Outcome:
+Rows = list[tuple[str | None, pa.Table]]
+
+
+def ingest_file(source: SourceFile, ctx: WorkerContext) -> tuple[Outcome, Rows]:
+    """Decode one file (or split): its outcome, and its rows by partition when they are
+    still to be written to the task's shared files (empty once written to its own)."""
     settings = ctx.table.settings
     assert settings is not None, "the ingest job's table handle carries its settings"
     fs = resolve(ctx.source_uri, ctx.table.s3).fs
-    writer = PartitionedWriter(ctx.table.location(), settings, ctx.file_schema, ctx.run_id)
+    own = PartitionedWriter(ctx.table.location(), settings, ctx.file_schema, ctx.run_id)
+    held: Rows = []
+    held_bytes = 0
     avro: AvroFile | None = None
     etag: str | None = None
     try:
         with fs.open_input_file(source.path) as raw:
             etag = _etag(raw)
-            stream = _Digesting(raw)
-            avro = AvroFile(stream, ctx.plan)  # type: ignore[arg-type]
+            stream = _Digesting(raw, source.start, source.end)
+            avro = AvroFile(stream, ctx.plan, start=source.start, end=source.end)  # type: ignore[arg-type]
             records = 0
             for chunk in avro.tables():
                 records += chunk.num_rows
-                writer.write(with_metadata(chunk, avro, source, ctx.run_id, ctx.ingested_at))
+                parts = own.split(with_metadata(chunk, avro, source, ctx.run_id, ctx.ingested_at))
+                if held_bytes > ctx.buffer_bytes or own.open:
+                    for partition, rows in [*held, *parts]:
+                        own.append(partition, rows)
+                    held, held_bytes = [], held_bytes + sum(r.nbytes for _, r in parts)
+                else:
+                    held += parts
+                    held_bytes += sum(r.nbytes for _, r in parts)
+            stream.drain()
         now = fs.get_file_info(source.path)
     except QuarantineError as exc:
-        writer.discard()
+        own.discard()
         if _changed(fs, source):
-            return Deferred(source.uri, f"changed while it was read ({exc.kind.value})")
+            return Deferred(source.uri, f"changed while it was read ({exc.kind.value})"), []
         log.warning("quarantining %s: %s", source.uri, exc)
         return Quarantined(
             source.uri,
@@ -113,12 +165,12 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> Outcome:
             exc.writer_fingerprint or (avro.writer_fingerprint if avro else None),
             exc.writer_schema or (avro.writer_schema_json if avro else None),
             source.mtime_ms,
-        )
+        ), []
     except OSError:
-        writer.discard()
+        own.discard()
         raise  # storage, not the file: the task is retried
     except Exception as exc:  # a value the table cannot hold: this file only, never the run
-        writer.discard()
+        own.discard()
         log.warning("quarantining %s: %s: %s", source.uri, type(exc).__name__, exc)
         return Quarantined(
             source.uri,
@@ -128,42 +180,75 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> Outcome:
             avro.writer_fingerprint if avro else None,
             avro.writer_schema_json if avro else None,
             source.mtime_ms,
-        )
+        ), []
     except BaseException:
-        writer.discard()
+        own.discard()
         raise
     if now.size != source.size or (source.mtime_ms is not None and _ms(now) != source.mtime_ms):
-        writer.discard()
+        own.discard()
         log.warning("deferring %s: it changed while it was read", source.uri)
-        return Deferred(source.uri, "changed while it was read")
-    log.info("decoded %s: %d records, writer v%s", source.uri, records, avro.writer_version)
-    return Landed(
+        return Deferred(source.uri, "changed while it was read"), []
+    log.info(
+        "decoded %s%s: %d records, writer v%s (%s)",
+        source.uri,
+        f" split {source.part + 1} of {source.parts}" if source.parts > 1 else "",
+        records,
+        avro.writer_version,
+        ", ".join(f"{n} {path}" for path, n in sorted(avro.records_by_path.items())) or "empty",
+    )
+    landed = Landed(
         source.uri,
         source.size,
         records,
         avro.writer_version,
         avro.writer_fingerprint,
-        tuple(writer.close()),
+        tuple(own.close()),
         source.mtime_ms,
         etag,
         avro.sync_marker.hex(),
         stream.hexdigest(),
+        tuple(sorted(avro.records_by_path.items())),
+        source.part,
     )
+    return landed, held
 
 
 class _Digesting:
-    """A read-only stream that hashes every byte read through it (the container reads the
-    file once, front to back), so a copy can be told from a file that merely shares its sync
-    marker and size."""
+    """A read-only stream that hashes the bytes of [start, end) read through it, so a copy
+    can be told from a file that merely shares its sync marker and size.
 
-    def __init__(self, stream: pa.NativeFile) -> None:
+    The container reads the header from byte 0, then (a split) seeks once to `start` and
+    reads forward; bytes are hashed once each, in order, from `start`. `drain()` reads what
+    of the range is left unread (a file's last bytes after a corrupt-free end are always
+    read; a split may stop before its `end`)."""
+
+    def __init__(self, stream: pa.NativeFile, start: int = 0, end: int | None = None) -> None:
         self._stream = stream
         self._hash = hashlib.blake2b(digest_size=16)
+        self._pos = 0
+        self._done = start  # bytes before this are hashed (or not the range's)
+        self._end = end
+
+    def seek(self, offset: int) -> int:
+        self._stream.seek(offset)
+        self._pos = offset
+        return offset
 
     def read(self, size: int = -1) -> bytes:
         data = bytes(self._stream.read(size))
-        self._hash.update(data)
+        top = self._pos + len(data)
+        high = top if self._end is None else min(top, self._end)
+        if self._pos <= self._done < high:
+            self._hash.update(data[self._done - self._pos : high - self._pos])
+            self._done = high
+        self._pos = top
         return data
+
+    def drain(self) -> None:
+        if self._pos < self._done:
+            self.seek(self._done)
+        while (self._end is None or self._pos < self._end) and self.read(1 << 20):
+            pass
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()

@@ -58,14 +58,16 @@ def commit_run(
     schema: pa.Schema,
     partition_by: list[str],
     audit: AuditRecord,
+    without: Callable[[set[str]], Mapping[str, Sequence[FileAdd]]] | None = None,
 ) -> tuple[int | None, set[str], dict[str, Any] | None]:
     """Commit this run's decisions about `decided` in ONE commit.
 
     `adds_by_source` holds the Parquet files of landed sources; `removes_by_source` the
     data files (relative paths) a changed source's earlier rows are in. `audit(sources)` gives
-    the commit's audit record for the sources kept. Returns the new table version (None when
-    every decision was taken by another run first), the sources dropped for that reason, and
-    the audit record committed.
+    the commit's audit record for the sources kept; `without(sources)` gives the adds with
+    those sources' rows taken out of files they share with others (docs/table.md). Returns
+    the new table version (None when every decision was taken by another run first), the
+    sources dropped for that reason, and the audit record committed.
     """
     pending = set(decided)
     dropped: set[str] = set()
@@ -78,17 +80,18 @@ def commit_run(
             )
             dropped |= taken
             pending -= taken
+            if without is not None:
+                adds_by_source = without(dropped)
         if not pending:
             return None, dropped, None
         txn = (table.transaction_version(APP_ID) or 0) + 1
         now_ms = int(time.time() * 1000)
-        actions: list[AddAction | RemoveAction] = [
-            a.action() for s in sorted(pending) for a in adds_by_source.get(s, ())
-        ]
+        adds = {a.path: a for s in sorted(pending) for a in adds_by_source.get(s, ())}
+        removes = {path for s in pending for path in removes_by_source.get(s, ())}
+        actions: list[AddAction | RemoveAction] = [a.action() for a in adds.values()]
         actions += [
             RemoveAction(path=path, data_change=True, deletion_timestamp=now_ms)
-            for s in sorted(pending)
-            for path in removes_by_source.get(s, ())
+            for path in sorted(removes)
         ]
         record = audit(pending)
         properties = CommitProperties(

@@ -1,11 +1,12 @@
 """Replacing the rows of a source file that changed after it landed (docs/ledger.md).
 
-Every Parquet file avrolake writes holds the rows of one source file, and the ledger records
-which. When those files are all still in the table, the run's one commit removes them and
-adds the new ones: readers see the old rows or the new, never both or neither. When they are
-not (compaction or `migrate` rewrote them together with other sources' rows), the source's
-rows are first deleted by predicate in a commit of their own; if the run dies before its
-commit, the next run finds the file changed again and lands it.
+The ledger records which data files hold each landed source's rows. When those files hold
+that source's rows only (a large source has files of its own) and are all still in the
+table, the run's one commit removes them and adds the new ones: readers see the old rows or
+the new, never both or neither. When they do not (small sources share files, and compaction
+or `migrate` rewrites files together), the source's rows are first deleted by predicate in
+a commit of their own, which rewrites the shared files without them; if the run dies before
+its commit, the next run finds the file changed again and lands it.
 """
 
 from __future__ import annotations
@@ -17,27 +18,37 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from avrolake.lake.columns import SOURCE_FILE
-from avrolake.lake.ledger import LedgerEntry
+from avrolake.lake.ledger import LedgerEntry, SourceStatus
 
 log = logging.getLogger(__name__)
 
 
-def old_files_of(table: DeltaTable, replacing: Mapping[str, LedgerEntry]) -> dict[str, list[str]]:
+def old_files_of(
+    table: DeltaTable,
+    replacing: Mapping[str, LedgerEntry],
+    state: Mapping[str, LedgerEntry],
+) -> dict[str, list[str]]:
     """{source: its data files to remove in the run's commit}, deleting by predicate first
-    for sources whose recorded files are gone from the table."""
+    for sources whose recorded files are gone from the table or shared with other sources
+    (`state`: the ledger's current entries)."""
     if not replacing:
         return {}
     live = set(pa.table(table.get_add_actions(flatten=False)).column("path").to_pylist())
+    holders: dict[str, int] = {}
+    for entry in state.values():
+        if entry.status is SourceStatus.LANDED:
+            for f in entry.data_files:
+                holders[f] = holders.get(f, 0) + 1
     removes: dict[str, list[str]] = {}
     for source, entry in sorted(replacing.items()):
         files = list(entry.data_files)
-        if all(f in live for f in files):
+        if all(f in live and holders.get(f, 0) <= 1 for f in files):
             removes[source] = files
             continue
         quoted = source.replace("'", "''")
         log.warning(
-            "%s changed after it landed and its rows were compacted with others; deleting "
-            "them by predicate before the run's commit",
+            "%s changed after it landed and its rows share data files with other sources; "
+            "deleting them by predicate before the run's commit",
             source,
         )
         table.delete(predicate=f"\"{SOURCE_FILE}\" = '{quoted}'")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +26,8 @@ HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 # Partition dates must be dates Python, Spark and Delta's partition values can all hold.
 _FIRST_DAY = -719_162  # 0001-01-01 in days since 1970-01-01
 _LAST_DAY = 2_932_896  # 9999-12-31
+# Rows of a shared file are written in row groups of about this many rows.
+ROW_GROUP_ROWS = 131_072
 
 
 @dataclass(frozen=True)
@@ -44,68 +47,126 @@ class FileAdd:
 
 
 class PartitionedWriter:
-    """Parquet files for one source file: one per partition value it holds."""
+    """Parquet files in the table's folder: one open file per partition value.
+
+    Without `target_bytes` (one large source file's own files) every file stays open until
+    `close()`. With it (a task's small source files together) a file is closed once it holds
+    about `target_bytes` and the next rows of its partition start a new one, and rows are
+    gathered to `ROW_GROUP_ROWS` before they are written, so small sources do not make small
+    row groups. `tags` says which rows went where: {file: the tags its rows were written with}.
+    """
 
     def __init__(
-        self, folder: Location, settings: TableSettings, schema: pa.Schema, run_id: str
+        self,
+        folder: Location,
+        settings: TableSettings,
+        schema: pa.Schema,
+        run_id: str,
+        target_bytes: int | None = None,
     ) -> None:
         self.folder, self.settings, self.schema, self.run_id = folder, settings, schema, run_id
-        self.open: dict[str | None, tuple[str, pq.ParquetWriter, StatsAccumulator]] = {}
+        self.target_bytes = target_bytes
+        self.open: dict[str | None, _OpenFile] = {}
+        self.done: list[FileAdd] = []
+        self.tags: dict[str, set[str]] = {}
 
-    def write(self, chunk: pa.Table) -> None:
+    def write(self, chunk: pa.Table, tag: str = "") -> None:
         """Split a chunk of rows by the partition column's value and append each part."""
+        for partition, rows in self.split(chunk):
+            self.append(partition, rows, tag)
+
+    def split(self, chunk: pa.Table) -> list[tuple[str | None, pa.Table]]:
+        """The chunk's rows by partition value (ISO date, None for NULL); raises
+        QuarantineError for an event time no partition can hold."""
         source_field = self.settings.partition_field
         if not source_field:
-            self._append(chunk, None)
-            return
+            return [(None, chunk)]
         dates = pc.cast(chunk.column(source_field), pa.date32())
         _check_range(source_field, dates)
-        for value in pc.unique(dates).to_pylist():
+        values = pc.unique(dates).to_pylist()
+        if len(values) == 1:
+            return [(None if values[0] is None else values[0].isoformat(), chunk)]
+        parts = []
+        for value in values:
             mask = (
                 pc.is_null(dates)
                 if value is None
                 else pc.equal(dates, pa.scalar(value, pa.date32()))
             )
-            self._append(chunk.filter(mask), None if value is None else value.isoformat())
+            parts.append((None if value is None else value.isoformat(), chunk.filter(mask)))
+        return parts
 
-    def _append(self, rows: pa.Table, partition: str | None) -> None:
+    def append(self, partition: str | None, rows: pa.Table, tag: str = "") -> None:
         if partition not in self.open:
-            folder = (
-                f"{self.settings.partition_column}={partition or HIVE_NULL}/"
-                if self.settings.partition_field
-                else ""
-            )
-            rel = f"{folder}part-{self.run_id}-{uuid.uuid4().hex}.snappy.parquet"
-            writer = pq.ParquetWriter(
-                self.folder.ensure_parent(rel),
-                self.schema,
-                filesystem=self.folder.fs,
-                compression="snappy",
-            )
-            self.open[partition] = (rel, writer, StatsAccumulator())
-        _, writer, stats = self.open[partition]
-        writer.write_table(rows.select(self.schema.names))
-        stats.add(rows)
+            self.open[partition] = self._new_file(partition)
+        current = self.open[partition]
+        self.tags.setdefault(current.rel, set()).add(tag)
+        current.pending.append(rows.select(self.schema.names))
+        current.pending_rows += rows.num_rows
+        if self.target_bytes is None or current.pending_rows >= ROW_GROUP_ROWS:
+            self._flush(current)
+            if self.target_bytes is not None and current.sink.tell() >= self.target_bytes:
+                self.done.append(self._finish(partition, self.open.pop(partition)))
+
+    def _new_file(self, partition: str | None) -> _OpenFile:
+        folder = (
+            f"{self.settings.partition_column}={partition or HIVE_NULL}/"
+            if self.settings.partition_field
+            else ""
+        )
+        rel = f"{folder}part-{self.run_id}-{uuid.uuid4().hex}.snappy.parquet"
+        sink = self.folder.fs.open_output_stream(self.folder.ensure_parent(rel))
+        writer = pq.ParquetWriter(sink, self.schema, compression="snappy")
+        return _OpenFile(rel, sink, writer, StatsAccumulator())
+
+    @staticmethod
+    def _flush(current: _OpenFile) -> None:
+        if not current.pending:
+            return
+        rows = (
+            current.pending[0] if len(current.pending) == 1 else pa.concat_tables(current.pending)
+        )
+        current.pending, current.pending_rows = [], 0
+        current.writer.write_table(rows)
+        current.stats.add(rows)
+
+    def _finish(self, partition: str | None, current: _OpenFile) -> FileAdd:
+        self._flush(current)
+        current.writer.close()
+        size = current.sink.tell()
+        current.sink.close()
+        values = (
+            {self.settings.partition_column: partition} if self.settings.partition_field else {}
+        )
+        return FileAdd(
+            current.rel, int(size), values, int(time.time() * 1000), current.stats.to_json()
+        )
 
     def close(self) -> list[FileAdd]:
-        adds = []
-        for partition, (rel, writer, stats) in self.open.items():
-            writer.close()
-            size = self.folder.fs.get_file_info(self.folder.child(rel)).size
-            values = (
-                {self.settings.partition_column: partition} if self.settings.partition_field else {}
-            )
-            adds.append(
-                FileAdd(rel, int(size or 0), values, int(time.time() * 1000), stats.to_json())
-            )
+        adds = self.done + [self._finish(p, f) for p, f in self.open.items()]
         self.open.clear()
+        self.done = []
         return adds
 
     def discard(self) -> None:
-        for rel, writer, _ in self.open.values():
-            writer.close()
-            self.folder.fs.delete_file(self.folder.child(rel))
+        for current in self.open.values():
+            current.writer.close()
+            current.sink.close()
+            self.folder.fs.delete_file(self.folder.child(current.rel))
+        for add in self.done:
+            self.folder.fs.delete_file(self.folder.child(add.path))
         self.open.clear()
+        self.done = []
+
+
+@dataclass
+class _OpenFile:
+    rel: str
+    sink: Any
+    writer: pq.ParquetWriter
+    stats: StatsAccumulator
+    pending: list[pa.Table] = field(default_factory=list)
+    pending_rows: int = 0
 
 
 def _check_range(field: str, dates: pa.ChunkedArray) -> None:
