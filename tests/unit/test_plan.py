@@ -216,18 +216,18 @@ def names(groups: list[list[SourceFile]]) -> list[list[str]]:
     ("sizes", "parallelism", "max_bytes", "groups"),
     [
         pytest.param(
-            {"a": 10, "b": 200, "c": 30, "d": 50, "e": 20},
+            {"a": 10, "b": 100, "c": 30, "d": 50, "e": 20},
             1,
             100,
             [["b"], ["d", "c", "e"], ["a"]],
             id="large_file_alone_small_ones_packed_to_max_bytes",
         ),
         pytest.param(
-            {"a": 500, "b": 400},
+            {"a": 200, "b": 100},
             1,
             100,
-            [["a"], ["b"]],
-            id="one_group_per_file_larger_than_max_bytes",
+            [["a"], ["a"], ["b"]],
+            id="a_file_larger_than_max_bytes_is_split_one_task_per_split",
         ),
         pytest.param(
             {"a": 10, "b": 10, "c": 10, "d": 10},

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -201,6 +202,7 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
             f"run id {config.run_id!r} may hold only letters, digits and _ . : + - "
             "(it becomes part of data file names)"
         )
+    planning_started = time.monotonic()
     target = resolve_target(
         config.registry,
         config.subject,
@@ -233,6 +235,7 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
         config.settle_seconds,
     )
     summary.files_skipped = work.skipped
+    summary.planning_seconds = round(time.monotonic() - planning_started, 3)
     summary.files_deferred = len(work.deferred)
     summary.deferred = [f.uri for f in work.deferred]
     log.info(

@@ -23,6 +23,7 @@ class RunSummary:
     table_version: int | None = None
     records_by_writer_version: dict[str, int] = field(default_factory=dict)
     records_by_decode_path: dict[str, int] = field(default_factory=dict)  # native, fastavro
+    planning_seconds: float = 0.0  # listing, the ledger and the plan, before any file is read
     quarantined: list[dict[str, str]] = field(default_factory=list)
     duplicates: list[dict[str, str]] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
