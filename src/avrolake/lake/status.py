@@ -20,6 +20,9 @@ def last_runs(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
         if COMMIT_INFO_KEY in commit and len(runs) < limit:
             meta = json.loads(commit[COMMIT_INFO_KEY])
             sources = meta.get("source_files", [])
+            paths: Counter[str] = Counter()
+            for f in sources:
+                paths.update(f.get("records_by_path") or {})
             runs.append(
                 {
                     "table_version": commit["version"],
@@ -27,6 +30,7 @@ def last_runs(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
                     "files": len(sources),
                     "records": sum(f.get("records", 0) for f in sources),
                     "quarantined": len(meta.get("quarantined_files", [])),
+                    "records_by_decode_path": dict(sorted(paths.items())),
                 }
             )
     return runs
