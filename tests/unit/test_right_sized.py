@@ -124,7 +124,7 @@ def test_a_split_file_lands_whole_or_not_at_all(lake: Lake) -> None:
     assert summary["records_written"] == 3000 + 5
     entry = Ledger(TableRef.find(str(lake.table), S3Options())).current()[big]
     assert entry.records == 3000
-    assert entry.digest is not None and entry.digest.startswith("6x")
+    assert (entry.digest or "")[:2] == "6x"  # six splits, one digest of their digests
 
 
 def test_a_changed_small_file_that_shares_a_data_file_is_replaced(lake: Lake) -> None:
