@@ -102,15 +102,15 @@ def discover(source: Location, backfill: Backfill) -> list[SourceFile]:
 
 
 def plan_groups(
-    files: list[SourceFile], parallelism: int, max_bytes: int
+    files: list[SourceFile], parallelism: int, max_bytes: int, *, split: bool = True
 ) -> list[list[SourceFile]]:
-    """Files larger than max_bytes split at sync markers, one task per split or large file;
-    small files packed together up to a target size.
+    """Files larger than max_bytes split at sync markers (unless `split` is False), one task
+    per split or large file; small files packed together up to a target size.
 
     The target is the smaller of max_bytes and an even share of the input per core, so
     small inputs still spread over every core.
     """
-    pieces = [piece for f in files for piece in splits(f, max_bytes)]
+    pieces = [piece for f in files for piece in splits(f, max_bytes if split else 0)]
     total = sum(_size(p) for p in pieces)
     target = max(1, min(max_bytes, total // max(1, parallelism)))
     groups: list[list[SourceFile]] = []

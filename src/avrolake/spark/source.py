@@ -94,7 +94,8 @@ class AvrolakeReader(DataSourceReader):
 
     def partitions(self) -> list[FilesPartition]:
         files = discover(resolve(self.path, self.s3), Backfill())
-        groups = plan_groups(files, DEFAULT_READ_PARALLELISM, DEFAULT_MAX_TASK_BYTES)
+        # whole files: DROPMALFORMED skips a bad file, never part of one
+        groups = plan_groups(files, DEFAULT_READ_PARALLELISM, DEFAULT_MAX_TASK_BYTES, split=False)
         return [FilesPartition(tuple(g)) for g in groups]
 
     def read(self, partition: InputPartition) -> Iterator[pa.RecordBatch]:
