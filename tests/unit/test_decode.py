@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -190,8 +191,11 @@ def test_records_come_batch_size_at_a_time(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     (folder / "v1.avsc").write_text(json.dumps(V1))
     small = reader_plan(Registry(tmp_path / "registry"), "clickstream", batch_size=2)
-    tables = decode(avro_bytes(V1, [v1_record(i) for i in range(5)]), small)
+    fastavro_path = dataclasses.replace(small, decoder="fastavro")
+    tables = decode(avro_bytes(V1, [v1_record(i) for i in range(5)]), fastavro_path)
     assert [t.num_rows for t in tables] == [2, 2, 1]
+    native = decode(avro_bytes(V1, [v1_record(i) for i in range(5)]), small)
+    assert [t.num_rows for t in native] == [5]  # whole blocks, ~64k records a chunk
     assert [u for t in tables for u in t.column("page").to_pylist()] == [
         "/p0",
         "/p1",

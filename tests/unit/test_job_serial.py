@@ -381,7 +381,14 @@ def test_status_sees_the_configured_quarantine_table(lake: Lake, own_quarantine:
         "rows": 5,
         "rows_by_writer_version": {"1": 2, "2": 3},
         "last_runs": [
-            {"table_version": 1, "run_id": "run-1", "files": 2, "records": 5, "quarantined": 1}
+            {
+                "table_version": 1,
+                "run_id": "run-1",
+                "files": 2,
+                "records": 5,
+                "quarantined": 1,
+                "records_by_decode_path": {"native": 5},
+            }
         ],
         "source_files": {"landed": 2, "quarantined": 1},
         "quarantined_by_kind": {"not_avro": 1},

@@ -30,7 +30,7 @@ from avrolake.compatibility import check_compatibility
 from avrolake.config import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BLOCK_BYTES
 from avrolake.decode.arrow_types import arrow_schema, fastavro_reader_doc, value_fixer
 from avrolake.decode.container import Block, Container, Data, Header, encode_long
-from avrolake.decode.native import NativeRefused, decode_blocks, native_reason, needs_validator
+from avrolake.decode.native import NativeRefused, decode_blocks, native_reason
 from avrolake.decode.resolve import ArrowResolver, ResolveUnsupported
 from avrolake.decode.validate import BlockValidator
 from avrolake.errors import AvrolakeError, QuarantineError, QuarantineKind, SchemaParseError
@@ -60,7 +60,9 @@ class ReaderPlan:
     )
     # "auto": native decoding where the writer schema allows; "fastavro": never.
     decoder: str = "auto"
-    _routes: dict[str, NativeRoute | None] = field(default_factory=dict, compare=False, repr=False)
+    _routes: dict[tuple[str, str], NativeRoute | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @cached_property
     def reader(self) -> Record:
@@ -116,14 +118,14 @@ class ReaderPlan:
             self._validators[key] = BlockValidator(writer, self.max_block_bytes)
         return self._validators[key]
 
-
     def native_route(self, writer_json: str, fingerprint: str) -> NativeRoute | None:
         """How files of this writer schema decode natively; None: through fastavro (the
         schema has a construct the native path cannot take exactly). Decided once per
         writer schema, logged once."""
-        if fingerprint not in self._routes:
-            self._routes[fingerprint] = self._route(writer_json, fingerprint)
-        return self._routes[fingerprint]
+        key = (self.decoder, fingerprint)  # `replace(plan, decoder=…)` shares this cache
+        if key not in self._routes:
+            self._routes[key] = self._route(writer_json, fingerprint)
+        return self._routes[key]
 
     def _route(self, writer_json: str, fingerprint: str) -> NativeRoute | None:
         if self.decoder == "fastavro":
@@ -138,17 +140,15 @@ class ReaderPlan:
         if reason is not None:
             log.info("writer schema %s decodes through fastavro: %s", fingerprint, reason)
             return None
-        return NativeRoute(writer, needs_validator(writer), resolver)
+        return NativeRoute(writer, resolver)
 
 
 @dataclass(frozen=True)
 class NativeRoute:
-    """A writer schema the native path decodes: its parsed form, whether blocks need the
-    record checker first (constructs the native decoder accepts in corrupt form), and the
-    column-wise resolver to the reader schema."""
+    """A writer schema the native path decodes: its parsed form and the column-wise resolver
+    to the reader schema."""
 
     writer: Schema
-    validate: bool
     resolve: Callable[[pa.Table], pa.Table]
 
 
@@ -329,16 +329,25 @@ class AvroFile:
             return
         chunk: list[Block] = []
         records = size = 0
-        with self._named():
-            for block in self._container.blocks(self._end):
-                chunk.append(block)
-                records += block.count
-                size += len(block.data)
-                if records >= NATIVE_CHUNK_RECORDS or size >= NATIVE_CHUNK_BYTES:
-                    yield from self._native_tables(chunk)
-                    chunk, records, size = [], 0, 0
-        if chunk:
-            yield from self._native_tables(chunk)
+        blocks = self._container.blocks(self._end)
+        while True:
+            try:
+                with self._named():
+                    block = next(blocks, None)
+            except QuarantineError:
+                # The blocks before the bad one first, so a file is quarantined for its
+                # first problem, as the fastavro path (block by block) finds it.
+                yield from self._native_tables(chunk)
+                raise
+            if block is None:
+                break
+            chunk.append(block)
+            records += block.count
+            size += len(block.data)
+            if records >= NATIVE_CHUNK_RECORDS or size >= NATIVE_CHUNK_BYTES:
+                yield from self._native_tables(chunk)
+                chunk, records, size = [], 0, 0
+        yield from self._native_tables(chunk)
 
     def _native_tables(self, chunk: list[Block]) -> Iterator[pa.Table]:
         """One chunk of blocks decoded natively and resolved column-wise; a chunk the native
@@ -347,18 +356,18 @@ class AvroFile:
         route = self._native
         assert route is not None
         count = sum(b.count for b in chunk)
+        if not chunk:
+            return
         if not count:
             for _ in self._blocks(chunk):  # blocks without records are still checked
                 pass
             return
         try:
-            if route.validate:
-                for _ in self._blocks(chunk):
-                    pass
             table = route.resolve(decode_blocks(self._container.header, chunk, route.writer))
         except NativeRefused as exc:
-            log.info("native decode refused %d record(s), reading them with fastavro: %s",
-                     count, exc)
+            log.info(
+                "native decode refused %d record(s), reading them with fastavro: %s", count, exc
+            )
             reframed = cast(IO[bytes], _Reframed(self._container.header, self._blocks(chunk)))
             reader = fastavro.reader(reframed, reader_schema=self.plan.fastavro_reader)
             yield from self._fastavro_tables(reader)

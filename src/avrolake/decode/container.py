@@ -132,7 +132,7 @@ class _Source:
 
     def find(self, marker: bytes, start: int) -> bool:
         """Seek to `start` and on to just after the next `marker`; False if none follows."""
-        self._stream.seek(start)  # type: ignore[attr-defined]
+        self._stream.seek(start)
         self._buffer, self._pos, self.offset = b"", 0, start
         keep = len(marker) - 1
         while True:
