@@ -47,6 +47,13 @@ def test_cli_ingest_from_s3_to_s3_then_status(s3_endpoint: S3Endpoint, s3_bucket
     assert status["table_version"] == 1
     assert status["rows_by_writer_version"] == {"1": 300, "2": 300, "3": 300}
     assert status["last_runs"] == [
-        {"table_version": 1, "run_id": "s3-run", "files": 6, "records": 900, "quarantined": 2}
+        {
+            "table_version": 1,
+            "run_id": "s3-run",
+            "files": 6,
+            "records": 900,
+            "quarantined": 2,
+            "records_by_decode_path": {"native": 900},
+        }
     ]
     assert len(status["quarantined_files"]) == 2
