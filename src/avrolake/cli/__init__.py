@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from avrolake.cli import compat, generate, ingest, quarantine, schemas
+from avrolake.cli import compat, generate, ingest, quarantine, report, schemas
 from avrolake.errors import EXIT_USAGE, AvrolakeError
 
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.register(commands)
     ingest.register(commands)
     quarantine.register(commands)
+    report.register(commands)
     return parser
 
 

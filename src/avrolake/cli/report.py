@@ -1,0 +1,60 @@
+"""`avrolake report --table T [--registry R] [--subject S] --out report.html`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from avrolake.config import REGISTRY_ENV, registry_from_env
+from avrolake.storage import S3Options
+
+
+def register(commands: Any) -> None:
+    cmd = commands.add_parser(
+        "report",
+        help="write a self-contained HTML page of a table's schemas, runs and lineage",
+        description="One HTML file (no network needed to view it): the subject's versions and "
+        "their changes, the version x version compatibility matrix, rows landed per writer "
+        "version per run, each run's lineage and quarantine, and the table's health. Read from "
+        "the registry, the table's Delta log and its source ledger, never from data rows.",
+    )
+    cmd.add_argument("--table", required=True, help="the Delta table (path or s3://bucket/path)")
+    cmd.add_argument(
+        "--registry",
+        type=Path,
+        help=f"registry directory (default: ${REGISTRY_ENV} or ./schemas when it exists; "
+        "without one the schema sections are left out)",
+    )
+    cmd.add_argument(
+        "--subject",
+        help="default: the subject the table's runs landed, else the registry's only one",
+    )
+    cmd.add_argument("--quarantine-table", help="default: the one the table's runs recorded")
+    cmd.add_argument("--out", required=True, type=Path, help="the HTML file to write")
+    cmd.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from avrolake.lake import TableRef
+    from avrolake.registry import Registry
+    from avrolake.report import build_report, render_html
+
+    registry_dir: Path | None = args.registry
+    if registry_dir is None:
+        default = registry_from_env(os.environ)
+        registry_dir = default if default.is_dir() else None
+    registry = Registry(registry_dir) if registry_dir is not None else None
+    ref = TableRef.find(
+        args.table, S3Options.from_env(os.environ), quarantine=args.quarantine_table
+    )
+    data = build_report(ref, registry, args.subject or None)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render_html(data), encoding="utf-8")
+    print(
+        f"report of {data.table} (subject {data.subject or 'n/a'}, {len(data.versions)} "
+        f"version(s), {len(data.runs)} run(s), table version {data.health.table_version}) "
+        f"written to {args.out.resolve()}"
+    )
+    return 0

@@ -1,0 +1,32 @@
+"""`avrolake report`: one self-contained HTML page of a table's schemas, runs and lineage.
+
+The data comes from the registry, the table's Delta log and the source ledger, never from
+data rows (docs/report.md).
+"""
+
+from __future__ import annotations
+
+from avrolake.lake import TableRef
+from avrolake.registry import Registry
+from avrolake.report.data import ReportData, build_report
+from avrolake.report.html import page_for_error, render_html
+from avrolake.storage import resolve
+
+TABLE_REPORT = "_avrolake/report.html"  # beside _delta_log; Delta ignores `_` folders
+
+
+def write_table_report(ref: TableRef, registry: Registry | None, subject: str | None) -> str:
+    """Write the table's report into its own folder; returns where it is."""
+    page = render_html(build_report(ref, registry, subject))
+    location = resolve(ref.uri, ref.s3)
+    return location.uri_of(location.write_bytes(TABLE_REPORT, page.encode("utf-8")))
+
+
+__all__ = [
+    "TABLE_REPORT",
+    "ReportData",
+    "build_report",
+    "page_for_error",
+    "render_html",
+    "write_table_report",
+]
