@@ -6,7 +6,8 @@ Per data interval [data_interval_start, data_interval_end):
                   interval's dt=YYYY-MM-DD/hour=HH files; one Delta commit
 3. reconcile    - every file of the interval is in the table or the quarantine table, and no
                   more than `avrolake_max_quarantined` were quarantined (a warning below it);
-                  updates the table's Asset so downstream DAGs can be scheduled on it
+                  writes the table's report page to <table>/_avrolake/report.html (pass or
+                  fail); updates the table's Asset so downstream DAGs can be scheduled on it
 
 Configuration (Airflow Variables, env AIRFLOW_VAR_<NAME>): avrolake_source, avrolake_table,
 avrolake_quarantine_table ('' = <table>_quarantine), avrolake_registry, avrolake_subject
@@ -81,6 +82,8 @@ with DAG(
         quarantine_table: str,
         max_quarantined: str,
         aws_conn_id: str,
+        registry: str,
+        subject: str,
         data_interval_start: dt.datetime | None = None,
         data_interval_end: dt.datetime | None = None,
     ) -> dict[str, object]:
@@ -89,7 +92,7 @@ with DAG(
         from avrolake.config import DEFAULT_MAX_QUARANTINED
         from avrolake.errors import ReconciliationError
         from avrolake.lake import TableRef
-        from avrolake.orchestration.reconcile import reconcile_interval
+        from avrolake.orchestration.reconcile import publish_report, reconcile_interval
         from avrolake.storage import S3Options
 
         env = dict(os.environ)
@@ -99,14 +102,15 @@ with DAG(
             env.update(aws_env(aws_conn_id))
         assert data_interval_start is not None
         assert data_interval_end is not None
+        ref = TableRef.find(table, S3Options.from_env(env), quarantine=quarantine_table or None)
+        limit = int(max_quarantined) if max_quarantined else DEFAULT_MAX_QUARANTINED
         try:
-            ref = TableRef.find(table, S3Options.from_env(env), quarantine=quarantine_table or None)
-            limit = int(max_quarantined) if max_quarantined else DEFAULT_MAX_QUARANTINED
             report = reconcile_interval(source, ref, data_interval_start, data_interval_end, limit)
         except ReconciliationError as exc:
+            publish_report(ref, Path(registry), subject or None)  # the page shows why
             raise AirflowFailException(str(exc)) from exc
         print(f"avrolake reconciliation: {report.as_dict()}")  # noqa: T201 - the task log
-        return report.as_dict()
+        return {**report.as_dict(), "report": publish_report(ref, Path(registry), subject or None)}
 
     from avrolake.orchestration.operators import IngestSparkSubmitOperator
 
@@ -147,6 +151,8 @@ with DAG(
         var("avrolake_quarantine_table"),
         var("avrolake_max_quarantined"),
         var("avrolake_aws_conn_id"),
+        var("avrolake_registry"),
+        var("avrolake_subject"),
     )
     gate >> ingest >> checked
 

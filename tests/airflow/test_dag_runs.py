@@ -58,6 +58,12 @@ def test_dag_run_lands_the_interval_with_exact_counts(lake: Path) -> None:
     assert rows_by_version(table) == {1: 200, 2: 200, 3: 200}
     quarantined = sql(f"{table}_quarantine", "SELECT error_kind FROM t ORDER BY 1")
     assert [q["error_kind"] for q in quarantined] == ["not_avro", "truncated"]
+    # reconcile wrote the table's report page beside _delta_log: 3x3 matrix, one run of 3
+    # writer versions, its 2 quarantined files
+    page = (lake / "lake" / "logs" / "_avrolake" / "report.html").read_text(encoding="utf-8")
+    assert page.count('<td class="cell ') == 9
+    assert page.count('<rect class="mark"') == 3
+    assert 'data-files="2"' in page
 
 
 def test_backfill_over_three_intervals_lands_each_hour_once(lake: Path) -> None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from avrolake.config import Backfill
-from avrolake.errors import ReconciliationError
+from avrolake.errors import AvrolakeError, ReconciliationError
 from avrolake.ingest import discover
 from avrolake.lake import Ledger, SourceStatus, TableRef, count_by_version, source_rows
+from avrolake.registry import Registry
+from avrolake.report import write_table_report
 from avrolake.storage import resolve
 
 log = logging.getLogger(__name__)
@@ -90,3 +93,18 @@ def _judge(report: Reconciliation, max_quarantined: int) -> None:
         )
     for q in report.quarantined:
         log.warning("quarantined (%s): %s", q["error_kind"], q["path"])
+
+
+def publish_report(ref: TableRef, registry: Path, subject: str | None) -> str | None:
+    """Write the table's report page beside its `_delta_log` (docs/report.md); returns where.
+
+    A page that cannot be written is logged as a warning and None is returned: the report
+    never fails the run whose data it describes.
+    """
+    try:
+        where = write_table_report(ref, Registry(registry), subject)
+    except (AvrolakeError, OSError, ValueError) as exc:
+        log.warning("could not write the report page of %s: %s", ref.uri, exc)
+        return None
+    log.info("report page of %s written to %s", ref.uri, where)
+    return where
