@@ -1,4 +1,5 @@
-"""The Airflow operator that runs jobs/ingest_logs.py (the only module importing Airflow).
+"""The Airflow operator that runs jobs/ingest_logs.py (with airflow_plugin.py, the only modules
+importing Airflow).
 
 S3 credentials come from an Airflow AWS connection when `aws_conn_id` is given: they are
 read at execution time and passed to spark-submit's environment, so they never appear in
@@ -28,7 +29,11 @@ class IngestSparkSubmitOperator(SparkSubmitOperator):
 
 def aws_env(conn_id: str) -> dict[str, str]:
     """AWS_* variables from an Airflow aws connection (login/password, extra endpoint_url)."""
-    conn = BaseHook.get_connection(conn_id)
+    return aws_env_of(BaseHook.get_connection(conn_id))
+
+
+def aws_env_of(conn: Any) -> dict[str, str]:
+    """AWS_* variables from a connection object (a task's, or the API server's)."""
     extra = conn.extra_dejson
     env = {}
     if conn.login:
