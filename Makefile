@@ -8,7 +8,7 @@ DEMO_DIR ?= .demo
 DEMO_REGISTRY ?= schemas
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo airflow lakehouse-test s3-containers-test test lint typecheck clean
+.PHONY: help setup demo airflow lakehouse-test s3-containers-test screenshots test lint typecheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ DEMO_SETTLE_SECONDS ?= 0
 DEMO_HOUR ?= 2026-01-01T01:00:00+00:00
 S3_IMAGE ?= localhost/avrolake-s3-dev:0.1.0
 
-demo: setup ## run the main job THROUGH Airflow on mixed-version logs (2 corrupt); print summary and status
+demo: setup ## run the main job THROUGH Airflow on mixed-version logs (2 corrupt); print summary, status, report path
 	@echo "== schema gate: avrolake schemas check --registry $(DEMO_REGISTRY)"
 	@$(BIN)/avrolake schemas check --registry $(DEMO_REGISTRY)
 	@echo "== raw zone: 6 mixed-version files + 2 corrupt in dt=2026-01-01/hour=00"
@@ -46,6 +46,8 @@ demo: setup ## run the main job THROUGH Airflow on mixed-version logs (2 corrupt
 	@$(BIN)/python scripts/run_summary.py $(DEMO_DIR)/dag-test.log
 	@echo "== what landed: avrolake status --table $(DEMO_DIR)/lake/logs"
 	@$(BIN)/avrolake status --table $(DEMO_DIR)/lake/logs
+	@echo "== the report page: avrolake report --table $(DEMO_DIR)/lake/logs --out $(DEMO_DIR)/report.html"
+	@$(BIN)/avrolake report --table $(DEMO_DIR)/lake/logs --registry $(DEMO_REGISTRY) --out $(DEMO_DIR)/report.html
 
 airflow: setup ## start Airflow's api-server, scheduler, dag-processor, triggerer on 127.0.0.1:8080 (login admin)
 	@mkdir -p $(DEMO_DIR)
@@ -70,6 +72,9 @@ s3-containers-test: setup ## the s3 tier through Testcontainers on podman's Dock
 	TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 AVROLAKE_TEST_S3_IMAGE=$(S3_IMAGE) \
 	$(BIN)/pytest -m s3 -o log_cli=true --log-cli-level=INFO tests/s3 tests/cluster; rc=$$?; \
 	kill $$svc; rm -f $$sock; exit $$rc
+
+screenshots: demo ## refresh docs/report.png and docs/airflow-report-view.png from the demo table (needs Chromium)
+	$(BIN)/python scripts/screenshots.py
 
 lint: ## ruff lint + format check + the layers contract (import-linter, pyproject.toml)
 	$(BIN)/ruff check src tests bench jobs dags scripts

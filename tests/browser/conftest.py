@@ -14,6 +14,8 @@ from tests.fixtures.browser import Page, chromium, chromium_binary
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Page]:
     binary = chromium_binary()
+    if binary is None and os.environ.get("AVROLAKE_REQUIRE_BROWSER"):
+        pytest.fail("AVROLAKE_REQUIRE_BROWSER is set (.ci/run) but no Chromium is installed")
     if binary is None:
         pytest.skip(
             "headless Chromium is not installed (Debian: apt-get install chromium; or set "
