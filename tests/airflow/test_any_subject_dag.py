@@ -84,7 +84,11 @@ def test_dags_land_and_maintain_a_second_subject_with_a_custom_quarantine_table(
         "unaccounted": [],
         "rows_by_writer_version": RECORDS_BY_VERSION,
         "quarantined": [{"path": bad, "error_kind": "not_avro"}],
+        "report": f"{table}/_avrolake/report.html",
     }
+    page = Path(values["reconcile"]["report"]).read_text(encoding="utf-8")
+    assert "avrolake: clickstream</h1>" in page
+    assert page.count('<td class="cell ') == 4  # clickstream v1, v2
 
     checkpoints = lake / "rejects" / "clicks_bad" / "_delta_log"
     assert not list(checkpoints.glob("*.checkpoint.parquet"))

@@ -49,3 +49,10 @@ def test_make_demo_runs_the_dag_landing_mixed_versions_and_quarantining_two_file
     assert f"table {demo}/lake/logs: version 1, 6000 rows" in out
     assert "rows by writer schema version: {'1': 2000, '2': 2000, '3': 2000}" in out
     assert "quarantined files: 2" in out
+    # ...and it ends by writing the report page, printing where
+    last = out.strip().splitlines()[-1]
+    assert last.endswith(f"written to {demo}/report.html")
+    page = (demo / "report.html").read_text(encoding="utf-8")
+    assert page.count('<td class="cell ') == 9
+    assert page.count('<rect class="mark"') == 3
+    assert (demo / "lake" / "logs" / "_avrolake" / "report.html").is_file()  # reconcile's
