@@ -1,6 +1,9 @@
 # avrolake — the two commands a newcomer needs are `make demo` and `make test`.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+# `make demo` run from inside `make test` must print what a user's `make demo` prints (no
+# "make[1]: Entering directory" lines).
+MAKEFLAGS += --no-print-directory
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -46,7 +49,7 @@ demo: setup ## run the main job THROUGH Airflow on mixed-version logs (2 corrupt
 	@$(BIN)/python scripts/run_summary.py $(DEMO_DIR)/dag-test.log
 	@echo "== what landed: avrolake status --table $(DEMO_DIR)/lake/logs"
 	@$(BIN)/avrolake status --table $(DEMO_DIR)/lake/logs
-	@echo "== the report page: avrolake report --table $(DEMO_DIR)/lake/logs --out $(DEMO_DIR)/report.html"
+	@echo "== the report page: avrolake report --table $(DEMO_DIR)/lake/logs --registry $(DEMO_REGISTRY) --out $(DEMO_DIR)/report.html"
 	@$(BIN)/avrolake report --table $(DEMO_DIR)/lake/logs --registry $(DEMO_REGISTRY) --out $(DEMO_DIR)/report.html
 
 airflow: setup ## start Airflow's api-server, scheduler, dag-processor, triggerer on 127.0.0.1:8080 (login admin)

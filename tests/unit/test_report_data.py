@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from avrolake.cli import main
 from avrolake.config import Backfill, IngestConfig
+from avrolake.errors import EXIT_USAGE
 from avrolake.ingest import SerialRunner, run_ingest
 from avrolake.lake import TableRef
 from avrolake.lake.maintenance import maintain
@@ -223,3 +225,36 @@ def test_the_table_report_is_written_beside_the_delta_log(landed: Landed) -> Non
     assert where == f"{landed.table.uri}/{TABLE_REPORT}"
     assert Path(where).read_text(encoding="utf-8").count('<td class="cell ') == 9
     assert (Path(landed.table.uri) / "_delta_log").is_dir()
+
+
+def test_cli_writes_the_page_and_prints_where(
+    landed: Landed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "pages" / "report.html"
+    argv = ["report", "--table", landed.table.uri, "--registry", str(SHIPPED_REGISTRY)]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert capsys.readouterr().out == (
+        f"report of {landed.table.uri} (subject log_event, 3 version(s), 2 run(s), "
+        f"table version 5) written to {out.resolve()}\n"
+    )
+    assert out.read_text(encoding="utf-8").count('<td class="cell ') == 9
+
+
+@pytest.mark.parametrize("where", ["a directory", "under a file"])
+def test_cli_says_when_out_cannot_be_written(
+    landed: Landed, tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a directory")
+    out, expected = {
+        "a directory": (tmp_path, f"--out {tmp_path} is a directory; give a file name such as"),
+        "under a file": (
+            blocker / "report.html",
+            f"could not write the report to {blocker / 'report.html'}: ",
+        ),
+    }[where]
+    assert main(["report", "--table", landed.table.uri, "--out", str(out)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith(f"avrolake: error: {expected}"), err
+    if where == "under a file":
+        assert err.rstrip().endswith("choose a writable --out file")

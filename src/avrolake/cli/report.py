@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from avrolake.config import REGISTRY_ENV, registry_from_env
+from avrolake.errors import ConfigError
 from avrolake.storage import S3Options
 
 
@@ -50,11 +51,21 @@ def run(args: argparse.Namespace) -> int:
         args.table, S3Options.from_env(os.environ), quarantine=args.quarantine_table
     )
     data = build_report(ref, registry, args.subject or None)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render_html(data), encoding="utf-8")
+    out: Path = args.out
+    if out.is_dir():
+        example = out / "report.html"
+        raise ConfigError(f"--out {out} is a directory; give a file name such as {example}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_html(data), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"could not write the report to {out}: {exc.strerror or exc}; "
+            "choose a writable --out file"
+        ) from exc
     print(
         f"report of {data.table} (subject {data.subject or 'n/a'}, {len(data.versions)} "
         f"version(s), {len(data.runs)} run(s), table version {data.health.table_version}) "
-        f"written to {args.out.resolve()}"
+        f"written to {out.resolve()}"
     )
     return 0

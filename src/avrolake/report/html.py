@@ -21,7 +21,8 @@ header{background:#24292f;color:#fff;padding:16px 24px}
 header h1{margin:0;font-size:20px}
 header p{margin:4px 0 0;color:#d0d7de}
 main{padding:8px 24px 32px;max-width:1200px}
-section{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:16px 0}
+section{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:16px 0;
+overflow-x:auto}
 h2{font-size:16px;margin:0 0 8px}
 table{border-collapse:collapse}
 th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
