@@ -364,3 +364,25 @@ def test_uuid_string_lands_as_a_plain_string(tmp_path: Path) -> None:
     assert table.schema.field("id").type == pa.string()
     assert table.to_pylist() == [{"id": value, "n": 1}]
     assert type(table.column("id").to_pylist()[0]) is str
+
+
+@pytest.mark.parametrize("decoder", ["auto", "fastavro"])
+def test_a_writer_differing_only_by_a_logical_type_is_not_read_as_the_other(
+    plan: ReaderPlan, decoder: str
+) -> None:
+    """`long` and timestamp-millis `long` share a fingerprint (the canonical form drops
+    logical types): a plan that read one must not decode the other with its route."""
+    plan = dataclasses.replace(plan, decoder=decoder)
+    as_long = json.loads(json.dumps(V2))
+    as_long["fields"] = [
+        {**f, "type": "long"} if f["name"] == "ts" else f for f in as_long["fields"]
+    ]
+    assert schema_fingerprint(as_long) == schema_fingerprint(V2)
+    far = avro_bytes(as_long, [v2_record(ts=300_000_000_000_000)])
+    fresh = ReaderPlan(plan.subject, plan.reader_doc, plan.versions_by_fingerprint,
+                       decoder=decoder)  # fmt: skip
+    alone = [t.column("ts").chunk(0).view(pa.int64()).to_pylist() for t in decode(far, fresh)]
+    assert alone == [[300_000_000_000_000_000]]  # microseconds, as the writer's long says
+    decode(avro_bytes(V2, [v2_record()]), plan)  # V2 first: its route and checks are cached
+    after = [t.column("ts").chunk(0).view(pa.int64()).to_pylist() for t in decode(far, plan)]
+    assert after == alone

@@ -54,6 +54,9 @@ class ReaderPlan:
     batch_size: int = DEFAULT_BATCH_SIZE
     # A block that decompresses to more than this quarantines its file as `too_large`.
     max_block_bytes: int = DEFAULT_MAX_BLOCK_BYTES
+    # The caches below are keyed by the header's writer schema TEXT, not its fingerprint: the
+    # Parsing Canonical Form drops logical types, so `long` and a timestamp-millis `long`
+    # share a fingerprint but decode differently.
     _compat_cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     _validators: dict[tuple[str, int], BlockValidator] = field(
         default_factory=dict, compare=False, repr=False
@@ -94,14 +97,14 @@ class ReaderPlan:
 
     def incompatibility(self, writer_json: str, fingerprint: str) -> str | None:
         """Why the reader cannot read this writer schema (None if it can), cached."""
-        if fingerprint not in self._compat_cache:
+        if writer_json not in self._compat_cache:
             writer = _writer_schema(writer_json, fingerprint)
             findings = check_compatibility(writer, self.reader)
-            self._compat_cache[fingerprint] = (
+            self._compat_cache[writer_json] = (
                 "; ".join(f"{f.kind.value} at {f.path or '/'}: {f.message}" for f in findings)
                 or None
             )
-        return self._compat_cache[fingerprint]
+        return self._compat_cache[writer_json]
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the compiled validators (generated code): each process compiles."""
@@ -111,8 +114,8 @@ class ReaderPlan:
         return state
 
     def validator(self, writer_json: str, fingerprint: str) -> BlockValidator:
-        """The record checker of this writer schema, compiled once per fingerprint (and cap)."""
-        key = (fingerprint, self.max_block_bytes)
+        """The record checker of this writer schema, compiled once per schema (and cap)."""
+        key = (writer_json, self.max_block_bytes)
         if key not in self._validators:
             writer = _writer_schema(writer_json, fingerprint)
             self._validators[key] = BlockValidator(writer, self.max_block_bytes)
@@ -122,7 +125,7 @@ class ReaderPlan:
         """How files of this writer schema decode natively; None: through fastavro (the
         schema has a construct the native path cannot take exactly). Decided once per
         writer schema, logged once."""
-        key = (self.decoder, fingerprint)  # `replace(plan, decoder=…)` shares this cache
+        key = (self.decoder, writer_json)  # `replace(plan, decoder=…)` shares this cache
         if key not in self._routes:
             self._routes[key] = self._route(writer_json, fingerprint)
         return self._routes[key]
