@@ -219,8 +219,8 @@ def names(groups: list[list[SourceFile]]) -> list[list[str]]:
             {"a": 10, "b": 100, "c": 30, "d": 50, "e": 20},
             1,
             100,
-            [["b"], ["d", "c", "e"], ["a"]],
-            id="large_file_alone_small_ones_packed_to_max_bytes",
+            [["b"], ["d", "a"], ["c", "e"]],
+            id="three_tasks_of_max_bytes_largest_first_to_the_least_loaded",
         ),
         pytest.param(
             {"a": 200, "b": 100},
@@ -240,7 +240,7 @@ def names(groups: list[list[SourceFile]]) -> list[list[str]]:
             {"a": 10, "b": 10, "c": 10, "d": 10},
             2,
             1000,
-            [["a", "b"], ["c", "d"]],
+            [["a", "c"], ["b", "d"]],
             id="split_evenly_over_two_cores",
         ),
         pytest.param(
@@ -274,6 +274,18 @@ def test_plan_groups(
 
 def test_plan_groups_of_no_files_is_no_groups() -> None:
     assert plan_groups([], 4, 100) == []
+
+
+def test_plan_groups_balances_tasks_and_keeps_max_bytes() -> None:
+    # 12 files of 2.2-2.6 MB on 2 cores: two tasks that end together (the old greedy packing
+    # made 5 + 6 + 1: a third task and a third Parquet file)
+    sizes = {f"f{i:02}": 2_200_000 + (i * 37_000) % 400_000 for i in range(12)}
+    groups = plan_groups(files(**sizes), 2, 128 * 2**20)
+    loads = sorted(sum(sizes[uri] for uri in group) for group in names(groups))
+    assert len(groups) == 2
+    assert loads[1] - loads[0] <= max(sizes.values())
+    # a piece that would push every task past max_bytes opens a new task
+    assert names(plan_groups(files(a=60, b=60, c=60), 2, 100)) == [["a"], ["b"], ["c"]]
 
 
 def test_plan_groups_keeps_every_file_once() -> None:

@@ -86,9 +86,10 @@ def test_large_files_spread_over_tasks_small_ones_are_packed() -> None:
     assert sorted(f.uri for g in groups for f in g if f.uri != "/big.avro") == sorted(
         s.uri for s in small
     )
-    # each split in a task of its own; the small files fill up the last one (334 + 60 <= 400)
-    assert [sorted((f.uri, f.part) for f in g) for g in groups][:2] == [
-        [("/big.avro", 2)],
-        [("/big.avro", 0)],
+    # each split in a task of its own; the small files go to the least loaded ones
+    assert [sorted((f.uri, f.part) for f in g) for g in groups] == [
+        [("/big.avro", 2), ("/s2.avro", 0), ("/s5.avro", 0)],
+        [("/big.avro", 0), ("/s0.avro", 0), ("/s3.avro", 0)],
+        [("/big.avro", 1), ("/s1.avro", 0), ("/s4.avro", 0)],
     ]
     assert len(groups) == 3

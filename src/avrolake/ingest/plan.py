@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 from dataclasses import dataclass, replace
 
@@ -104,27 +105,31 @@ def discover(source: Location, backfill: Backfill) -> list[SourceFile]:
 def plan_groups(
     files: list[SourceFile], parallelism: int, max_bytes: int, *, split: bool = True
 ) -> list[list[SourceFile]]:
-    """Files larger than max_bytes split at sync markers (unless `split` is False), one task
-    per split or large file; small files packed together up to a target size.
+    """Files larger than max_bytes split at sync markers (unless `split` is False); the
+    pieces are spread over as few tasks as keep every core busy and every task within
+    max_bytes.
 
-    The target is the smaller of max_bytes and an even share of the input per core, so
-    small inputs still spread over every core.
+    The task count is the larger of `parallelism` and total / max_bytes. Pieces go largest
+    first to the least loaded task (LPT), so the tasks end together, and a piece that would
+    push a task past max_bytes opens a new one. A piece larger than max_bytes (not split) is
+    a task of its own. Empty tasks are dropped.
     """
     pieces = [piece for f in files for piece in splits(f, max_bytes if split else 0)]
+    if not pieces:
+        return []
     total = sum(_size(p) for p in pieces)
-    target = max(1, min(max_bytes, total // max(1, parallelism)))
-    groups: list[list[SourceFile]] = []
-    current: list[SourceFile] = []
-    size = 0
-    for f in sorted(pieces, key=_size, reverse=True):
-        if current and size + _size(f) > target:
-            groups.append(current)
-            current, size = [], 0
-        current.append(f)
-        size += _size(f)
-    if current:
-        groups.append(current)
-    return groups
+    count = max(1, min(parallelism, len(pieces)), -(-total // max(1, max_bytes)))
+    groups: list[list[SourceFile]] = [[] for _ in range(count)]
+    loads = [(0, i) for i in range(count)]  # a heap of (bytes, task index)
+    for piece in sorted(pieces, key=_size, reverse=True):
+        load, i = heapq.heappop(loads)
+        if groups[i] and load + _size(piece) > max_bytes:
+            heapq.heappush(loads, (load, i))
+            load, i = 0, len(groups)
+            groups.append([])
+        groups[i].append(piece)
+        heapq.heappush(loads, (load + _size(piece), i))
+    return [group for group in groups if group]
 
 
 def _size(f: SourceFile) -> int:

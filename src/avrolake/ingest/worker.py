@@ -286,12 +286,13 @@ def with_metadata(
 ) -> pa.Table:
     """The decoded columns plus the table's metadata columns (docs/table.md)."""
     n = chunk.num_rows
+    # One value per column, repeated in Arrow (a Python list of n values costs ~0.4 us a row).
     columns = {
-        SOURCE_FILE: pa.array([source.uri] * n, pa.string()),
-        WRITER_VERSION: pa.array([avro.writer_version] * n, pa.int32()),
-        WRITER_FINGERPRINT: pa.array([avro.writer_fingerprint] * n, pa.string()),
-        INGESTED_AT: pa.array([ingested_at] * n, pa.timestamp("us", tz="UTC")),
-        RUN_ID: pa.array([run_id] * n, pa.string()),
+        SOURCE_FILE: pa.repeat(pa.scalar(source.uri, pa.string()), n),
+        WRITER_VERSION: pa.repeat(pa.scalar(avro.writer_version, pa.int32()), n),
+        WRITER_FINGERPRINT: pa.repeat(pa.scalar(avro.writer_fingerprint, pa.string()), n),
+        INGESTED_AT: pa.repeat(pa.scalar(ingested_at, pa.timestamp("us", tz="UTC")), n),
+        RUN_ID: pa.repeat(pa.scalar(run_id, pa.string()), n),
     }
     for name, column in columns.items():
         chunk = chunk.append_column(name, column)

@@ -272,7 +272,8 @@ class Ledger:
         version = table.version()
         entries += [
             LedgerEntry(path, SourceStatus.LANDED, table_version=version)
-            for path in sorted(landed_sources(table) - seen)
+            # a table with no data files (a new one) holds no sources: skip the query
+            for path in sorted((landed_sources(table) if table.file_uris() else set()) - seen)
         ]
         entries += [
             LedgerEntry(
