@@ -345,3 +345,15 @@ def test_maintenance_compacts_small_files_and_keeps_every_row(spark: Any, tmp_pa
     assert sql(table, "SELECT COUNT(*) n FROM t") == [{"n": 180}]
     with pytest.raises(ConfigError, match="below 168h"):
         maintain(TableRef.at(table, S3Options()), retention_hours=1)
+
+
+def test_the_driver_jvm_runs_without_c2_and_keeps_sparks_own_options(spark: Any) -> None:
+    from avrolake.spark.session import DRIVER_JAVA_OPTIONS
+
+    conf = spark.sparkContext.getConf()
+    assert conf.get("spark.driver.defaultJavaOptions") == DRIVER_JAVA_OPTIONS
+    bean = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+    flags = list(bean.getInputArguments())
+    assert "-XX:TieredStopAtLevel=1" in flags
+    # Spark's own module options (in extraJavaOptions) are still passed
+    assert "--add-opens=java.base/java.nio=ALL-UNNAMED" in flags
