@@ -25,6 +25,7 @@ from avrolake.errors import (
 )
 from avrolake.ingest import SerialRunner, run_ingest
 from avrolake.lake import TableRef, table_status
+from avrolake.lake.table import RUN_NOTE_KEY
 from avrolake.lake.maintenance import maintain
 from avrolake.orchestration.reconcile import reconcile_interval
 from avrolake.storage import S3Options, resolve
@@ -430,6 +431,38 @@ def test_a_later_run_without_the_option_keeps_the_recorded_quarantine_table(
     assert summary["files_quarantined"] == 1
     assert sql(str(own_quarantine), "SELECT COUNT(*) n FROM t") == [{"n": 2}]
     assert not lake.default_quarantine.exists()
+
+
+def test_the_run_note_on_the_ledger_names_the_quarantine_table_after_maintenance(
+    lake: Lake, own_quarantine: Path
+) -> None:
+    from deltalake import DeltaTable
+
+    newest = DeltaTable(f"{lake.table}_ledger").history(limit=1)[0]
+    assert json.loads(newest[RUN_NOTE_KEY]) == {
+        "table_version": 1,
+        "quarantine_table": str(own_quarantine),
+    }
+    # a later commit that is not a run's (as maintenance makes)
+    DeltaTable(str(lake.table)).alter.set_table_properties(
+        {"delta.logRetentionDuration": "interval 30 days"}
+    )
+    assert DeltaTable(str(lake.table)).version() == 2
+    assert TableRef.find(str(lake.table), S3Options()).quarantine_uri == str(own_quarantine)
+
+
+def test_a_main_commit_newer_than_the_run_note_wins(
+    lake: Lake, own_quarantine: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that died after its main commit, before its ledger rows (and note)."""
+    from avrolake.lake.ledger import Ledger
+
+    other = lake.root / "audit" / "other_rejects"
+    write_avro(resolve(str(lake.raw)), "dt=2026-03-02/hour=03/late.avro", V2, [])
+    (lake.raw / "dt=2026-03-02" / "hour=03" / "late.avro").write_bytes(b"not avro")
+    monkeypatch.setattr(Ledger, "append", lambda self, entries, run_note=None: None)
+    ingest(lake.config(run_id="run-2", quarantine_table=str(other)))
+    assert TableRef.find(str(lake.table), S3Options()).quarantine_uri == str(other)
 
 
 INTERVAL = (dt.datetime(2026, 3, 1, tzinfo=dt.UTC), dt.datetime(2026, 3, 3, tzinfo=dt.UTC))

@@ -44,6 +44,7 @@ from avrolake.lake.ledger import (
     MESSAGE_LIMIT,
     Ledger,
     LedgerEntry,
+    LedgerState,
     SourceStatus,
     entries_from_audit,
 )
@@ -149,7 +150,7 @@ class Work:
 
 def plan_work(
     files: list[SourceFile],
-    state: dict[str, LedgerEntry],
+    state: LedgerState,
     reader_fingerprint: str,
     started_at: dt.datetime,
     settle_seconds: float,
@@ -165,6 +166,9 @@ def plan_work(
     work = Work()
     settled_ms = (started_at.timestamp() - settle_seconds) * 1000
     for f in files:
+        if not f.problem and state.settled(f.uri, f.size, f.mtime_ms):
+            work.skipped += 1  # the common case, answered without building the entry
+            continue
         entry = state.get(f.uri)
         if f.problem:
             if entry and entry.status is SourceStatus.QUARANTINED and entry.error_kind == f.problem:
@@ -226,7 +230,7 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
     summary.table_version = base_version
     ledger = Ledger(target.table)
     ledger.sync(table)
-    state = ledger.current()
+    state = ledger.state()
     work = plan_work(
         files,
         state,
@@ -288,20 +292,14 @@ def _unreadable(f: SourceFile) -> Quarantined:
 
 
 def _duplicates(
-    landed: list[Landed], state: dict[str, LedgerEntry], replacing: dict[str, LedgerEntry]
+    landed: list[Landed], state: LedgerState, replacing: dict[str, LedgerEntry]
 ) -> dict[str, str]:
     """{copy: original} for landed outcomes byte-identical to a file landed before, or to an
     earlier path of this run: the same sync marker and size (the cheap key), and the same
     content digest (so a writer that reuses sync markers loses nothing)."""
-    Key = tuple[str | None, int | None, str | None]
-    known: dict[Key, str] = {
-        (e.sync_marker, e.size, e.digest): e.path
-        for e in state.values()
-        if e.status is SourceStatus.LANDED
-        and e.sync_marker
-        and e.digest
-        and e.path not in replacing
-    }
+    if not landed:
+        return {}
+    known = {key: path for key, path in state.landed_keys().items() if path not in replacing}
     copies = {}
     for o in sorted(landed, key=lambda o: o.source):
         key = (o.sync_marker, o.size, o.digest)
@@ -318,7 +316,7 @@ def _finish(
     table: Any,
     base_version: int,
     ledger: Ledger,
-    state: dict[str, LedgerEntry],
+    state: LedgerState,
     work: Work,
     outcomes: list[Outcome],
     orphans: dict[str, tuple[Any, ...]],
@@ -448,7 +446,10 @@ def _finish(
         len(q_by_source),
         len(copies),
     )
-    ledger.append(entries_from_audit(record, version))
+    ledger.append(
+        entries_from_audit(record, version),
+        {"table_version": version, "quarantine_table": record.get("quarantine_table")},
+    )
     _quarantine(
         target,
         list(q_by_source.values()),

@@ -18,18 +18,20 @@ import datetime as dt
 import fnmatch
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from dataclasses import fields as dataclasses_fields
 from enum import StrEnum
 from typing import Any
 
 import pyarrow as pa
-from deltalake import DeltaTable, write_deltalake
+import pyarrow.compute as pc
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from avrolake.lake.quarantine import read_quarantine
 from avrolake.lake.queries import landed_sources
-from avrolake.lake.table import COMMIT_INFO_KEY, TableRef, query
+from avrolake.lake.table import COMMIT_INFO_KEY, RUN_NOTE_KEY, TableRef, query, query_arrow
 
 log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 2000  # characters of a quarantine reason kept in the audit record and ledger
@@ -95,6 +97,133 @@ class LedgerEntry:
         if self.size != size:
             return True
         return self.mtime_ms is not None and mtime_ms is not None and self.mtime_ms != mtime_ms
+
+
+ENTRY_COLUMNS = tuple(f.name for f in dataclasses_fields(LedgerEntry))
+
+
+def newest_per_path(rows: pa.Table) -> pa.Table:
+    """The newest row (highest seq, then recorded_at) of every path, in ENTRY_COLUMNS.
+
+    Done in Arrow: most ledgers hold one row per path (checked first), and a window function
+    over the whole ledger costs several times the read.
+    """
+    # delta-rs's engine returns string views; Arrow's sort and distinct kernels want strings
+    rows = rows.cast(pa.schema([LEDGER_SCHEMA.field(name) for name in rows.column_names]))
+    if rows.num_rows and pc.count_distinct(rows["path"]).as_py() != rows.num_rows:
+        rows = rows.sort_by(
+            [("path", "ascending"), ("seq", "descending"), ("recorded_at", "descending")]
+        )
+        paths = rows["path"]
+        first = pc.not_equal(paths.slice(1), paths.slice(0, rows.num_rows - 1))
+        rows = pa.concat_tables([rows.slice(0, 1), rows.slice(1).filter(first)])
+    return rows.select(list(ENTRY_COLUMNS))
+
+
+_SETTLED = frozenset({SourceStatus.LANDED.value, SourceStatus.DUPLICATE.value})
+
+
+class LedgerState(Mapping[str, LedgerEntry]):
+    """The ledger's newest entry per path, held as Arrow columns (`Ledger.state`).
+
+    A Mapping of path -> LedgerEntry that builds entries on demand, plus the few questions a
+    run asks of every listed file, answered from plain columns: `settled` (landed or
+    duplicate and unchanged: skip it), `landed_keys` (copy detection) and `holders` (how many
+    landed sources share each data file).
+    """
+
+    def __init__(self, rows: pa.Table | None) -> None:
+        self._rows = rows
+        self._columns: dict[str, list[Any]] = {}
+        self._index: dict[str, int] | None = None
+        self._entries: dict[str, LedgerEntry] = {}
+        self._all = rows is None
+        self._identity: dict[str, tuple[int | None, int | None]] | None = None
+
+    def _column(self, name: str) -> list[Any]:
+        if name not in self._columns:
+            assert self._rows is not None
+            self._columns[name] = self._rows.column(name).to_pylist()
+        return self._columns[name]
+
+    def _positions(self) -> dict[str, int]:
+        if self._index is None:
+            paths = self._column("path") if self._rows is not None else []
+            self._index = {path: i for i, path in enumerate(paths)}
+        return self._index
+
+    def __getitem__(self, path: str) -> LedgerEntry:
+        entry = self._entries.get(path)
+        if entry is None:
+            i = self._positions()[path]
+            assert self._rows is not None
+            entry = self._entries[path] = _entry(self._rows.slice(i, 1).to_pylist()[0])
+        return entry
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._positions()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions())
+
+    def __len__(self) -> int:
+        return len(self._positions())
+
+    def items(self) -> Any:
+        if not self._all:
+            assert self._rows is not None
+            self._entries = {r["path"]: _entry(r) for r in self._rows.to_pylist()}
+            self._all = True
+        return self._entries.items()
+
+    def values(self) -> Any:
+        return dict(self.items()).values()
+
+    def settled(self, path: str, size: int, mtime_ms: int | None) -> bool:
+        """Landed (or a duplicate) and unchanged: `LedgerEntry.changed` is False."""
+        if self._identity is None:
+            self._identity = (
+                {
+                    p: (size_, mtime)
+                    for p, status, size_, mtime in zip(
+                        *(self._column(c) for c in ("path", "status", "size", "mtime_ms")),
+                        strict=True,
+                    )
+                    if status in _SETTLED
+                }
+                if self._rows is not None
+                else {}
+            )
+        recorded = self._identity.get(path)
+        if recorded is None:
+            return False
+        recorded_size, recorded_mtime = recorded
+        return recorded_size is None or (
+            recorded_size == size
+            and (recorded_mtime is None or mtime_ms is None or recorded_mtime == mtime_ms)
+        )
+
+    def landed_keys(self) -> dict[tuple[str | None, int | None, str | None], str]:
+        """{(sync marker, size, digest): path} of landed sources that have all three."""
+        if self._rows is None:
+            return {}
+        columns = [self._column(c) for c in ("path", "status", "sync_marker", "size", "digest")]
+        return {
+            (marker, size, digest): path
+            for path, status, marker, size, digest in zip(*columns, strict=True)
+            if status == SourceStatus.LANDED.value and marker and digest
+        }
+
+    def holders(self) -> dict[str, int]:
+        """{data file: how many landed sources' rows it holds}."""
+        counts: dict[str, int] = {}
+        if self._rows is None:
+            return counts
+        for status, files in zip(self._column("status"), self._column("data_files"), strict=True):
+            if status == SourceStatus.LANDED.value:
+                for f in files or ():
+                    counts[f] = counts.get(f, 0) + 1
+        return counts
 
 
 def entries_from_audit(meta: Mapping[str, Any], version: int) -> list[LedgerEntry]:
@@ -169,16 +298,19 @@ class Ledger:
 
     def current(self, paths: Iterable[str] | None = None) -> dict[str, LedgerEntry]:
         """The newest entry of every path (of `paths` only, when given)."""
+        state = self.state()
+        if paths is None:
+            return dict(state.items())
+        return {path: state[path] for path in paths if path in state}
+
+    def state(self) -> LedgerState:
+        """The newest entry of every path, read as Arrow: entries become Python objects only
+        when asked for, so a run's planning costs little per landed source."""
         table = self.load()
         if table is None:
-            return {}
-        rows = query(
-            table,
-            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY path "
-            "ORDER BY seq DESC, recorded_at DESC) AS rn FROM t) WHERE rn = 1",
-        )
-        wanted = set(paths) if paths is not None else None
-        return {r["path"]: _entry(r) for r in rows if wanted is None or r["path"] in wanted}
+            return LedgerState(None)
+        columns = ", ".join(f'"{name}"' for name in (*ENTRY_COLUMNS, "seq", "recorded_at"))
+        return LedgerState(newest_per_path(query_arrow(table, f"SELECT {columns} FROM t")))
 
     def quarantined(self, kind: str | None = None, pattern: str | None = None) -> list[LedgerEntry]:
         """Files quarantined now, of one kind and/or whose path matches a glob pattern."""
@@ -210,7 +342,11 @@ class Ledger:
             ]
         )
 
-    def append(self, entries: Sequence[LedgerEntry]) -> None:
+    def append(
+        self, entries: Sequence[LedgerEntry], run_note: Mapping[str, Any] | None = None
+    ) -> None:
+        """Add rows; `run_note` (a run's table version and quarantine table) goes in the
+        commit's info under RUN_NOTE_KEY (`TableRef.recorded_quarantine` reads it)."""
         if not entries:
             return
         table = self.load()
@@ -227,7 +363,17 @@ class Ledger:
             for e in entries
         ]
         data = pa.Table.from_pylist(records, schema=LEDGER_SCHEMA)
-        write_deltalake(self.uri, data, mode="append", storage_options=self.ref.storage_options)
+        write_deltalake(
+            self.uri,
+            data,
+            mode="append",
+            storage_options=self.ref.storage_options,
+            commit_properties=CommitProperties(
+                custom_metadata={RUN_NOTE_KEY: json.dumps(dict(run_note))}
+            )
+            if run_note
+            else None,
+        )
 
     def sync(self, table: DeltaTable) -> int:
         """Add the rows of main-table commits the ledger lacks (a run that died after its

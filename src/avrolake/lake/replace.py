@@ -18,7 +18,7 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from avrolake.lake.columns import SOURCE_FILE
-from avrolake.lake.ledger import LedgerEntry, SourceStatus
+from avrolake.lake.ledger import LedgerEntry, LedgerState
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def old_files_of(
     table: DeltaTable,
     replacing: Mapping[str, LedgerEntry],
-    state: Mapping[str, LedgerEntry],
+    state: LedgerState,
 ) -> dict[str, list[str]]:
     """{source: its data files to remove in the run's commit}, deleting by predicate first
     for sources whose recorded files are gone from the table or shared with other sources
@@ -34,11 +34,7 @@ def old_files_of(
     if not replacing:
         return {}
     live = set(pa.table(table.get_add_actions(flatten=False)).column("path").to_pylist())
-    holders: dict[str, int] = {}
-    for entry in state.values():
-        if entry.status is SourceStatus.LANDED:
-            for f in entry.data_files:
-                holders[f] = holders.get(f, 0) + 1
+    holders = state.holders()
     removes: dict[str, list[str]] = {}
     for source, entry in sorted(replacing.items()):
         files = list(entry.data_files)

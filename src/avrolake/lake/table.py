@@ -25,6 +25,8 @@ from avrolake.storage import Location, S3Options, resolve
 
 log = logging.getLogger(__name__)
 COMMIT_INFO_KEY = "avrolake"  # the commit-info key holding a run's audit record (docs/table.md)
+# the ledger commit-info key of a run's note: {"table_version", "quarantine_table"}
+RUN_NOTE_KEY = "avrolake_run"
 RECORD_LOOKBACK = 100  # commits searched for the last run's record (maintenance commits too)
 
 
@@ -70,14 +72,39 @@ class TableRef:
         return replace(ref, quarantine_uri=recorded) if recorded else ref
 
     def recorded_quarantine(self) -> str | None:
-        """The quarantine table named by the newest avrolake commit, if any."""
+        """The quarantine table named by the newest avrolake commit, if any.
+
+        Read from the run note on the ledger's commits (`RUN_NOTE_KEY`: the run's table
+        version and quarantine table, a few bytes) plus the main commits after that version;
+        the main table's own history is searched only without a note (a table landed before
+        notes, a run that died before its ledger rows). An audit record can be megabytes
+        (one entry per source), and planning should not parse it.
+        """
         table = self.load()
         if table is None:
             return None
+        note = self._run_note()
+        if note is not None and note[0] <= table.version():
+            later = table.version() - note[0]
+            for commit in table.history(limit=later) if later else []:
+                if int(commit.get("version", -1)) > note[0] and COMMIT_INFO_KEY in commit:
+                    return _quarantine_of(commit)
+            return note[1]
         for commit in table.history(limit=RECORD_LOOKBACK):
             if COMMIT_INFO_KEY in commit:
-                value = json.loads(commit[COMMIT_INFO_KEY]).get("quarantine_table")
-                return str(value) if value else None
+                return _quarantine_of(commit)
+        return None
+
+    def _run_note(self) -> tuple[int, str | None] | None:
+        """(table version, quarantine table) of the newest run note on the ledger's commits."""
+        try:
+            ledger = DeltaTable(self.ledger_uri, storage_options=self.storage_options)
+        except TableNotFoundError:
+            return None
+        for commit in ledger.history(limit=RECORD_LOOKBACK):
+            if RUN_NOTE_KEY in commit:
+                note = json.loads(commit[RUN_NOTE_KEY])
+                return int(note["table_version"]), note.get("quarantine_table") or None
         return None
 
     @property
@@ -196,8 +223,21 @@ def _same_type(old: pa.DataType, new: pa.DataType) -> bool:
 
 
 def query(table: DeltaTable, sql: str) -> list[dict[str, Any]]:
-    """Run SQL over the table as `t` (delta-rs's engine; no pyarrow dataset threads)."""
-    result: list[dict[str, Any]] = pa.table(
-        QueryBuilder().register("t", table).execute(sql).read_all()
-    ).to_pylist()
+    """Run SQL over the table as `t` (delta-rs's engine; no pyarrow dataset threads).
+
+    The result is taken over the Arrow C stream: `pa.table(…)` would first import pandas
+    (0.2 s) to ask whether it was given a DataFrame.
+    """
+    result: list[dict[str, Any]] = query_arrow(table, sql).to_pylist()
     return result
+
+
+def query_arrow(table: DeltaTable, sql: str) -> pa.Table:
+    """`query`'s result as an Arrow table (no Python objects made)."""
+    stream = QueryBuilder().register("t", table).execute(sql)
+    return pa.RecordBatchReader.from_stream(stream).read_all()
+
+
+def _quarantine_of(commit: Mapping[str, Any]) -> str | None:
+    value = json.loads(commit[COMMIT_INFO_KEY]).get("quarantine_table")
+    return str(value) if value else None
