@@ -25,8 +25,8 @@ from avrolake.errors import (
 )
 from avrolake.ingest import SerialRunner, run_ingest
 from avrolake.lake import TableRef, table_status
-from avrolake.lake.table import RUN_NOTE_KEY
 from avrolake.lake.maintenance import maintain
+from avrolake.lake.table import RUN_NOTE_KEY
 from avrolake.orchestration.reconcile import reconcile_interval
 from avrolake.storage import S3Options, resolve
 from tests.fixtures.lake import sql, write_avro
