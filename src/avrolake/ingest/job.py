@@ -47,6 +47,7 @@ from avrolake.lake.ledger import (
     LedgerState,
     SourceStatus,
     entries_from_audit,
+    unchanged,
 )
 from avrolake.lake.replace import old_files_of
 from avrolake.lake.rewrite import without_sources
@@ -86,6 +87,8 @@ class Target:
     settings: TableSettings
     schema: pa.Schema  # the Delta table's schema
     reader_fingerprint: str = ""
+    # the table as loaded while resolving (None: it did not exist yet); never shipped to tasks
+    loaded: Any = field(default=None, compare=False, repr=False)
 
     @property
     def renames(self) -> dict[str, tuple[str, ...]]:
@@ -113,7 +116,8 @@ def resolve_target(
         plan = replace(plan, batch_size=batch_size)
     if max_block_bytes:
         plan = replace(plan, max_block_bytes=max_block_bytes)
-    ref = TableRef.find(table, s3, quarantine=quarantine or None, settings=settings)
+    loaded = TableRef.at(table, s3).load()
+    ref = TableRef.find(table, s3, quarantine=quarantine or None, settings=settings, loaded=loaded)
     reader = registry.reader(name)
     log.info("subject %s: reader v%d; table %s", name, reader.version, settings.describe())
     return Target(
@@ -124,6 +128,7 @@ def resolve_target(
         settings,
         table_schema(plan.data_schema, settings),
         reader_fingerprint(reader.doc),
+        loaded,
     )
 
 
@@ -165,9 +170,11 @@ def plan_work(
     """
     work = Work()
     settled_ms = (started_at.timestamp() - settle_seconds) * 1000
+    identities = state.identities()
     for f in files:
-        if not f.problem and state.settled(f.uri, f.size, f.mtime_ms):
-            work.skipped += 1  # the common case, answered without building the entry
+        recorded = identities.get(f.uri)
+        if recorded is not None and not f.problem and unchanged(recorded, f.size, f.mtime_ms):
+            work.skipped += 1  # landed and unchanged: the common case, without an entry
             continue
         entry = state.get(f.uri)
         if f.problem:
@@ -225,12 +232,13 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
         )
     files = discover(source, config.backfill)
     summary = RunSummary(config.run_id, files_seen=len(files))
-    table = target.table.open_or_create(target.schema, target.renames)
+    table = target.table.open_or_create(target.schema, target.renames, target.loaded)
     base_version = table.version()
     summary.table_version = base_version
     ledger = Ledger(target.table)
-    ledger.sync(table)
     state = ledger.state()
+    if ledger.sync(table, state):
+        state = ledger.state()
     work = plan_work(
         files,
         state,

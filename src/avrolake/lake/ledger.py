@@ -120,6 +120,15 @@ def newest_per_path(rows: pa.Table) -> pa.Table:
     return rows.select(list(ENTRY_COLUMNS))
 
 
+def unchanged(recorded: tuple[int | None, int | None], size: int, mtime_ms: int | None) -> bool:
+    """`not LedgerEntry.changed(size, mtime_ms)` for a recorded (size, mtime_ms)."""
+    recorded_size, recorded_mtime = recorded
+    return recorded_size is None or (
+        recorded_size == size
+        and (recorded_mtime is None or mtime_ms is None or recorded_mtime == mtime_ms)
+    )
+
+
 _SETTLED = frozenset({SourceStatus.LANDED.value, SourceStatus.DUPLICATE.value})
 
 
@@ -181,11 +190,16 @@ class LedgerState(Mapping[str, LedgerEntry]):
 
     def settled(self, path: str, size: int, mtime_ms: int | None) -> bool:
         """Landed (or a duplicate) and unchanged: `LedgerEntry.changed` is False."""
+        recorded = self.identities().get(path)
+        return recorded is not None and unchanged(recorded, size, mtime_ms)
+
+    def identities(self) -> dict[str, tuple[int | None, int | None]]:
+        """{path: (size, mtime_ms)} of the landed and duplicate paths (for `unchanged`)."""
         if self._identity is None:
             self._identity = (
                 {
-                    p: (size_, mtime)
-                    for p, status, size_, mtime in zip(
+                    p: (size, mtime)
+                    for p, status, size, mtime in zip(
                         *(self._column(c) for c in ("path", "status", "size", "mtime_ms")),
                         strict=True,
                     )
@@ -194,14 +208,19 @@ class LedgerState(Mapping[str, LedgerEntry]):
                 if self._rows is not None
                 else {}
             )
-        recorded = self._identity.get(path)
-        if recorded is None:
-            return False
-        recorded_size, recorded_mtime = recorded
-        return recorded_size is None or (
-            recorded_size == size
-            and (recorded_mtime is None or mtime_ms is None or recorded_mtime == mtime_ms)
-        )
+        return self._identity
+
+    @property
+    def exists(self) -> bool:
+        """Whether the ledger table existed when read."""
+        return self._rows is not None
+
+    def last_table_version(self) -> int:
+        """The highest main-table version the ledger records (-1: none)."""
+        if self._rows is None or not self._rows.num_rows:
+            return -1
+        value = pc.max(self._rows["table_version"]).as_py()
+        return -1 if value is None else int(value)
 
     def landed_keys(self) -> dict[tuple[str | None, int | None, str | None], str]:
         """{(sync marker, size, digest): path} of landed sources that have all three."""
@@ -375,13 +394,18 @@ class Ledger:
             else None,
         )
 
-    def sync(self, table: DeltaTable) -> int:
+    def sync(self, table: DeltaTable, state: LedgerState | None = None) -> int:
         """Add the rows of main-table commits the ledger lacks (a run that died after its
         commit), or build the ledger of a table landed before it existed. Returns rows added.
+
+        `state`: the ledger's state read just before (`state()`), so that the highest
+        recorded table version needs no query of its own.
         """
-        ledger = self.load()
+        ledger = self.load() if state is None or not state.exists else None
         last = -1
-        if ledger is not None:
+        if state is not None and state.exists:
+            last = state.last_table_version()
+        elif ledger is not None:
             rows = query(ledger, "SELECT MAX(table_version) AS v FROM t")
             last = int(rows[0]["v"]) if rows and rows[0]["v"] is not None else -1
         if table.version() <= last:
@@ -390,7 +414,7 @@ class Ledger:
         for commit in sorted(table.history(limit=table.version() - last), key=_version):
             if _version(commit) > last and COMMIT_INFO_KEY in commit:
                 entries += entries_from_audit(json.loads(commit[COMMIT_INFO_KEY]), _version(commit))
-        if ledger is None:
+        if ledger is None and (state is None or not state.exists):
             entries = self._seed(table, entries)
         if entries:
             log.info(

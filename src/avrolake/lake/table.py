@@ -61,26 +61,30 @@ class TableRef:
         *,
         quarantine: str | None = None,
         settings: TableSettings | None = None,
+        loaded: DeltaTable | None = None,
     ) -> TableRef:
         """Like `at`, but without `quarantine` the quarantine table is the one the table's last
         run recorded in its commit (docs/table.md), so a run's --quarantine-table is found
-        again by status, reconcile, maintenance and later runs without repeating it."""
+        again by status, reconcile, maintenance and later runs without repeating it.
+        `loaded`: the table, already loaded by the caller (None: load it here)."""
         ref = cls.at(uri, s3, quarantine=quarantine, settings=settings)
         if quarantine:
             return ref
-        recorded = ref.recorded_quarantine()
+        recorded = ref.recorded_quarantine(loaded)
         return replace(ref, quarantine_uri=recorded) if recorded else ref
 
-    def recorded_quarantine(self) -> str | None:
+    def recorded_quarantine(self, table: DeltaTable | None = None) -> str | None:
         """The quarantine table named by the newest avrolake commit, if any.
 
         Read from the run note on the ledger's commits (`RUN_NOTE_KEY`: the run's table
         version and quarantine table, a few bytes) plus the main commits after that version;
         the main table's own history is searched only without a note (a table landed before
         notes, a run that died before its ledger rows). An audit record can be megabytes
-        (one entry per source), and planning should not parse it.
+        (one entry per source), and planning should not parse it. `table`: this table,
+        already loaded (None: load it).
         """
-        table = self.load()
+        if table is None:
+            table = self.load()
         if table is None:
             return None
         note = self._run_note()
@@ -101,10 +105,11 @@ class TableRef:
             ledger = DeltaTable(self.ledger_uri, storage_options=self.storage_options)
         except TableNotFoundError:
             return None
-        for commit in ledger.history(limit=RECORD_LOOKBACK):
-            if RUN_NOTE_KEY in commit:
-                note = json.loads(commit[RUN_NOTE_KEY])
-                return int(note["table_version"]), note.get("quarantine_table") or None
+        for limit in (1, RECORD_LOOKBACK):  # the newest commit is usually a run's
+            for commit in ledger.history(limit=limit):
+                if RUN_NOTE_KEY in commit:
+                    note = json.loads(commit[RUN_NOTE_KEY])
+                    return int(note["table_version"]), note.get("quarantine_table") or None
         return None
 
     @property
@@ -139,14 +144,18 @@ class TableRef:
         return table
 
     def open_or_create(
-        self, schema: pa.Schema, renames: Mapping[str, Sequence[str]] | None = None
+        self,
+        schema: pa.Schema,
+        renames: Mapping[str, Sequence[str]] | None = None,
+        loaded: DeltaTable | None = None,
     ) -> DeltaTable:
         """Load the table, creating it (version 0) on the first run and adding new columns.
 
-        `renames` maps a reader field to its aliases (its earlier names).
+        `renames` maps a reader field to its aliases (its earlier names); `loaded`: the
+        table as the caller just loaded it (None: load it here).
         """
         partition_by = self.settings.partition_columns if self.settings else []
-        table = self.load()
+        table = loaded if loaded is not None else self.load()
         if table is None:
             log.info(
                 "creating Delta table %s partitioned by %s", self.uri, partition_by or "nothing"
