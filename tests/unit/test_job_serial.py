@@ -290,6 +290,35 @@ def test_unpartitioned_override_writes_files_at_the_table_root(lake: Lake) -> No
     assert row == {"n": 5}
 
 
+@pytest.mark.parametrize("decoder", ["auto", "fastavro"])
+def test_a_plain_long_read_as_a_timestamp_past_9999_is_quarantined_not_landed(
+    lake: Lake, decoder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unpartitioned, so no partition date catches it: a writer's `long` read through the
+    reader's timestamp-millis lands nothing a Delta reader could not read back."""
+    from avrolake.decode import ReaderPlan
+
+    monkeypatch.setattr(ReaderPlan, "decoder", decoder)
+    as_long = json.loads(json.dumps(V2))
+    as_long["fields"] = [{**f, "type": "long"} if f["name"] == "ts" else f for f in V2["fields"]]
+    far = write_avro(resolve(str(lake.raw)), "dt=2026-03-02/hour=00/far.avro", as_long,
+                     [{**V2_RECORDS[0], "ts": 300_000_000_000_000}])  # fmt: skip
+    summary = ingest(lake.config(partitioning=PartitionOverride(field="")))
+    assert summary["quarantined"] == [
+        {"path": far, "error_kind": "conversion_error"},
+        {"path": lake.source(BROKEN_FILE), "error_kind": "not_avro"},
+    ]
+    (row,) = sql(str(lake.table), "SELECT COUNT(*) n FROM t")
+    assert row == {"n": 5}
+    (message,) = [
+        r["message"]
+        for r in sql(f"{lake.table}_ledger", f"SELECT message FROM t WHERE path = '{far}'")
+    ]
+    assert message.startswith(
+        "ts: value 300000000000000000 (us since 1970-01-01) is outside the years 1 to 9999"
+    )
+
+
 def test_partition_column_override_names_the_folders(lake: Lake) -> None:
     ingest(lake.config(partitioning=PartitionOverride(column="click_day")))
     folders = sorted(p.name for p in lake.table.iterdir() if p.is_dir())

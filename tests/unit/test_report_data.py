@@ -250,7 +250,8 @@ def test_cli_says_when_out_cannot_be_written(
         "a directory": (tmp_path, f"--out {tmp_path} is a directory; give a file name such as"),
         "under a file": (
             blocker / "report.html",
-            f"could not write the report to {blocker / 'report.html'}: ",
+            f"could not write the report to {blocker / 'report.html'}: {blocker} is a file, "
+            "not a directory",
         ),
     }[where]
     assert main(["report", "--table", landed.table.uri, "--out", str(out)]) == EXIT_USAGE
@@ -258,3 +259,4 @@ def test_cli_says_when_out_cannot_be_written(
     assert err.startswith(f"avrolake: error: {expected}"), err
     if where == "under a file":
         assert err.rstrip().endswith("choose a writable --out file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]  # nothing left behind

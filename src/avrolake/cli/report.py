@@ -55,10 +55,27 @@ def run(args: argparse.Namespace) -> int:
     if out.is_dir():
         example = out / "report.html"
         raise ConfigError(f"--out {out} is a directory; give a file name such as {example}")
+    blocker = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise ConfigError(
+            f"could not write the report to {out}: {blocker} is a file, not a directory; "
+            "choose a writable --out file"
+        )
+    # A file is written beside the target and renamed over it, so a failed write (a full
+    # disk) leaves an earlier report as it was. Anything else that exists (a device, a pipe)
+    # is written to as it is, never replaced.
+    page = render_html(data)
+    partial = None if out.exists() and not out.is_file() else out.with_name(f".{out.name}.partial")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render_html(data), encoding="utf-8")
+        if partial is None:
+            out.write_text(page, encoding="utf-8")
+        else:
+            partial.write_text(page, encoding="utf-8")
+            os.replace(partial, out)
     except OSError as exc:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         raise ConfigError(
             f"could not write the report to {out}: {exc.strerror or exc}; "
             "choose a writable --out file"

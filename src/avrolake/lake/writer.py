@@ -26,6 +26,10 @@ HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 # Partition dates must be dates Python, Spark and Delta's partition values can all hold.
 _FIRST_DAY = -719_162  # 0001-01-01 in days since 1970-01-01
 _LAST_DAY = 2_932_896  # 9999-12-31
+# Delta's timestamp range (and Spark's, and Python's): 0001-01-01 to 9999-12-31, in seconds.
+_FIRST_SECOND = -62_135_596_800
+_LAST_SECOND = 253_402_300_799
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000}
 # Rows of a shared file are written in row groups of about this many rows.
 ROW_GROUP_ROWS = 131_072
 
@@ -79,10 +83,12 @@ class PartitionedWriter:
         """The chunk's rows by partition value (ISO date, None for NULL); raises
         QuarantineError for an event time no partition can hold."""
         source_field = self.settings.partition_field
+        if source_field:
+            dates = pc.cast(chunk.column(source_field), pa.date32())
+            _check_range(source_field, dates)
+        check_times(chunk)
         if not source_field:
             return [(None, chunk)]
-        dates = pc.cast(chunk.column(source_field), pa.date32())
-        _check_range(source_field, dates)
         values = pc.unique(dates).to_pylist()
         if len(values) == 1:
             return [(None if values[0] is None else values[0].isoformat(), chunk)]
@@ -181,3 +187,57 @@ def _check_range(field: str, dates: pa.ChunkedArray) -> None:
             "partition date. Fix the producer's clock or units and replace the file (a changed "
             "file is read again), or run `avrolake quarantine retry`.",
         )
+
+
+def check_times(chunk: pa.Table) -> None:
+    """Raise QuarantineError (conversion_error) for a timestamp or date outside the years 1
+    to 9999 in any column, nested ones included.
+
+    Values a file declares as timestamps are checked while decoding (corrupt_data, as
+    fastavro cannot read them either). This catches the rest: a writer's plain `long` read
+    through the reader schema's logical type, which no Delta reader could read back.
+    """
+    for name, column in zip(chunk.column_names, chunk.columns, strict=True):
+        for where, values in _time_arrays(name, column.type, column.chunks):
+            if pa.types.is_date32(values[0].type):
+                low, high, unit = _FIRST_DAY, _LAST_DAY, "days"
+                numbers = [v.cast(pa.int32()) for v in values]
+            else:
+                per = _PER_SECOND.get(values[0].type.unit)
+                if per is None:  # nanoseconds: int64 holds only the years 1677 to 2262
+                    continue
+                low, high = _FIRST_SECOND * per, (_LAST_SECOND + 1) * per - 1
+                unit = f"{values[0].type.unit}"
+                numbers = [v.cast(pa.int64()) for v in values]
+            extremes = pc.min_max(pa.chunked_array(numbers, numbers[0].type)).as_py()
+            if extremes["min"] is not None and (extremes["min"] < low or extremes["max"] > high):
+                value = extremes["min"] if extremes["min"] < low else extremes["max"]
+                raise QuarantineError(
+                    QuarantineKind.CONVERSION_ERROR,
+                    f"{where}: value {value} ({unit} since 1970-01-01) is outside the years 1 "
+                    "to 9999, which no Delta timestamp or date can hold. It is likely a "
+                    "plain long read through the reader schema's logical type in another "
+                    "unit; fix the producer or the schema and replace the file (a changed "
+                    "file is read again), or run `avrolake quarantine retry`.",
+                )
+
+
+def _time_arrays(where: str, kind: pa.DataType, arrays: list[Any]) -> list[tuple[str, list[Any]]]:
+    """(path, arrays) of every timestamp or date32 column under `kind`."""
+    if not arrays:
+        return []
+    if pa.types.is_timestamp(kind) or pa.types.is_date32(kind):
+        return [(where, arrays)]
+    found: list[tuple[str, list[Any]]] = []
+    if pa.types.is_struct(kind):
+        for i in range(kind.num_fields):
+            child = kind.field(i)
+            found += _time_arrays(
+                f"{where}.{child.name}", child.type, [a.flatten()[i] for a in arrays]
+            )
+    elif pa.types.is_map(kind):
+        found += _time_arrays(f"{where}[key]", kind.key_type, [a.keys for a in arrays])
+        found += _time_arrays(f"{where}[value]", kind.item_type, [a.items for a in arrays])
+    elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        found += _time_arrays(f"{where}[]", kind.value_type, [a.flatten() for a in arrays])
+    return found
