@@ -47,7 +47,6 @@ from avrolake.lake.ledger import (
     LedgerState,
     SourceStatus,
     entries_from_audit,
-    unchanged,
 )
 from avrolake.lake.replace import old_files_of
 from avrolake.lake.rewrite import without_sources
@@ -170,10 +169,8 @@ def plan_work(
     """
     work = Work()
     settled_ms = (started_at.timestamp() - settle_seconds) * 1000
-    identities = state.identities()
     for f in files:
-        recorded = identities.get(f.uri)
-        if recorded is not None and not f.problem and unchanged(recorded, f.size, f.mtime_ms):
+        if not f.problem and state.settled(f.uri, f.size, f.mtime_ms):
             work.skipped += 1  # landed and unchanged: the common case, without an entry
             continue
         entry = state.get(f.uri)

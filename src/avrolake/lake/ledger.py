@@ -31,7 +31,7 @@ from deltalake.exceptions import TableNotFoundError
 
 from avrolake.lake.quarantine import read_quarantine
 from avrolake.lake.queries import landed_sources
-from avrolake.lake.table import COMMIT_INFO_KEY, RUN_NOTE_KEY, TableRef, query, query_arrow
+from avrolake.lake.table import COMMIT_INFO_KEY, RUN_NOTE_KEY, TableRef, query_arrow
 
 log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 2000  # characters of a quarantine reason kept in the audit record and ledger
@@ -92,11 +92,7 @@ class LedgerEntry:
         Size, then modification time. An entry without a recorded size (landed before the
         ledger existed) has no identity to compare and counts as unchanged.
         """
-        if self.size is None:
-            return False
-        if self.size != size:
-            return True
-        return self.mtime_ms is not None and mtime_ms is not None and self.mtime_ms != mtime_ms
+        return not unchanged((self.size, self.mtime_ms), size, mtime_ms)
 
 
 ENTRY_COLUMNS = tuple(f.name for f in dataclasses_fields(LedgerEntry))
@@ -121,7 +117,8 @@ def newest_per_path(rows: pa.Table) -> pa.Table:
 
 
 def unchanged(recorded: tuple[int | None, int | None], size: int, mtime_ms: int | None) -> bool:
-    """`not LedgerEntry.changed(size, mtime_ms)` for a recorded (size, mtime_ms)."""
+    """Whether a listed file (size, mtime_ms) is still the one recorded as (size, mtime_ms):
+    the rule behind `LedgerEntry.changed` and `LedgerState.settled`."""
     recorded_size, recorded_mtime = recorded
     return recorded_size is None or (
         recorded_size == size
@@ -186,20 +183,16 @@ class LedgerState(Mapping[str, LedgerEntry]):
         return self._entries.items()
 
     def values(self) -> Any:
-        return dict(self.items()).values()
+        self.items()
+        return self._entries.values()
 
     def settled(self, path: str, size: int, mtime_ms: int | None) -> bool:
         """Landed (or a duplicate) and unchanged: `LedgerEntry.changed` is False."""
-        recorded = self.identities().get(path)
-        return recorded is not None and unchanged(recorded, size, mtime_ms)
-
-    def identities(self) -> dict[str, tuple[int | None, int | None]]:
-        """{path: (size, mtime_ms)} of the landed and duplicate paths (for `unchanged`)."""
         if self._identity is None:
             self._identity = (
                 {
-                    p: (size, mtime)
-                    for p, status, size, mtime in zip(
+                    p: (n, mtime)
+                    for p, status, n, mtime in zip(
                         *(self._column(c) for c in ("path", "status", "size", "mtime_ms")),
                         strict=True,
                     )
@@ -208,7 +201,8 @@ class LedgerState(Mapping[str, LedgerEntry]):
                 if self._rows is not None
                 else {}
             )
-        return self._identity
+        recorded = self._identity.get(path)
+        return recorded is not None and unchanged(recorded, size, mtime_ms)
 
     @property
     def exists(self) -> bool:
@@ -398,23 +392,18 @@ class Ledger:
         """Add the rows of main-table commits the ledger lacks (a run that died after its
         commit), or build the ledger of a table landed before it existed. Returns rows added.
 
-        `state`: the ledger's state read just before (`state()`), so that the highest
-        recorded table version needs no query of its own.
+        `state`: the ledger's state as just read (`state()`); None reads it here.
         """
-        ledger = self.load() if state is None or not state.exists else None
-        last = -1
-        if state is not None and state.exists:
-            last = state.last_table_version()
-        elif ledger is not None:
-            rows = query(ledger, "SELECT MAX(table_version) AS v FROM t")
-            last = int(rows[0]["v"]) if rows and rows[0]["v"] is not None else -1
+        if state is None:
+            state = self.state()
+        last = state.last_table_version()
         if table.version() <= last:
             return 0
         entries: list[LedgerEntry] = []
         for commit in sorted(table.history(limit=table.version() - last), key=_version):
             if _version(commit) > last and COMMIT_INFO_KEY in commit:
                 entries += entries_from_audit(json.loads(commit[COMMIT_INFO_KEY]), _version(commit))
-        if ledger is None and (state is None or not state.exists):
+        if not state.exists:
             entries = self._seed(table, entries)
         if entries:
             log.info(

@@ -207,7 +207,7 @@ def check_times(chunk: pa.Table) -> None:
                 if per is None:  # nanoseconds: int64 holds only the years 1677 to 2262
                     continue
                 low, high = _FIRST_SECOND * per, (_LAST_SECOND + 1) * per - 1
-                unit = f"{values[0].type.unit}"
+                unit = values[0].type.unit
                 numbers = [v.cast(pa.int64()) for v in values]
             extremes = pc.min_max(pa.chunked_array(numbers, numbers[0].type)).as_py()
             if extremes["min"] is not None and (extremes["min"] < low or extremes["max"] > high):
