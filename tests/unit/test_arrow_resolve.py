@@ -461,9 +461,6 @@ def timestamp(name: str = "timestamp-millis") -> dict[str, Any]:
         pytest.param(record("R", field("d", logical("date", "int"))),
                      record("R", field("d", logical("date", "int"))), [{"d": 2_932_897}],
                      QuarantineKind.CORRUPT_DATA, id="date after year 9999"),
-        pytest.param(record("R", field("t", logical("time-millis", "int"))),
-                     record("R", field("t", logical("time-millis", "int"))),
-                     [{"t": 86_400_000}], QuarantineKind.CORRUPT_DATA, id="time at 24:00"),
         pytest.param(record("R", field("b", "bytes")), record("R", field("b", "string")),
                      [{"b": b"ok"}, {"b": b"\xed\xa0\x80"}], QuarantineKind.CORRUPT_DATA,
                      id="bytes read as a string, not UTF-8"),
@@ -517,45 +514,57 @@ FIXED = {"type": "fixed", "name": "F", "size": 2}
 
 
 @pytest.mark.parametrize(
-    ("writer", "reader", "value", "fastavro_lands"),
+    ("writer", "reader", "value", "landed"),
     [
         pytest.param(
             record("R", field("v", ONE_SYMBOL)),
             record("R", field("v", ["null", "string", ONE_SYMBOL])),
-            {"v": "A"}, {"member_string": "A", "member_E": None},
-            id="an enum lands in an earlier string member",
+            {"v": "A"}, {"member_string": None, "member_E": "A"},
+            id="an enum lands in its enum member, not an earlier string member",
         ),
         pytest.param(
             record("R", field("v", record("A", field("x", "int")))),
             record("R", field("v", TWO_RECORDS)),
-            {"v": {"x": 1}}, {"member_B": {"y": None}, "member_A": None},
-            id="a record lands in an earlier record member",
+            {"v": {"x": 1}}, {"member_B": None, "member_A": {"x": 1}},
+            id="a record lands in the member of its name, not an earlier record member",
         ),
         pytest.param(
             record("R", field("v", "string")),
             record("R", field("v", [FIXED, "string"], default="ab")),
-            {"v": "xy"}, {"member_F": b"xy", "member_string": None},
-            id="a string is read by the first branch of a union with a bytes default",
-        ),
-        pytest.param(
-            record("R", field("w", "int"), field("v", "int")),
-            record("R", field("v", "int", aliases=["w"])),
-            {"w": 0, "v": 1}, 0,
-            id="a field named v and aliased w reads writer w, not writer v",
+            {"v": "xy"}, {"member_F": None, "member_string": "xy"},
+            id="a string lands as a string beside a union with a bytes default",
         ),
         pytest.param(
             record("R", field("a", "int")),
             record("R", field("a", "int"), field("inner", BYTES_RECORD, default={}),
                    field("v", "Inner", default={"x": 1})),
-            {"a": 1}, {"x": 1, "b": None},
-            id="a default of a record named by reference is left incomplete",
+            {"a": 1}, {"x": 1, "b": b"\xff"},
+            id="a default of a record named by reference is completed",
         ),
         pytest.param(
             record("R", field("a", "int")),
             record("R", field("a", "int"),
                    field("v", {"type": "array", "items": BYTES_RECORD}, default=[{"x": 1}])),
-            {"a": 1}, [{"x": 1, "b": None}],
-            id="a default of records in an array is left incomplete",
+            {"a": 1}, [{"x": 1, "b": b"\xff"}],
+            id="a default of records in an array is completed",
+        ),
+    ],
+)  # fmt: skip
+def test_pairs_fastavro_alone_got_wrong_land_by_the_specification(
+    writer: Any, reader: Any, value: Any, landed: Any
+) -> None:
+    table = assert_lands_alike(writer, reader, [value])
+    assert table.column("v")[0].as_py() == landed
+
+
+@pytest.mark.parametrize(
+    ("writer", "reader", "value", "fastavro_lands"),
+    [
+        pytest.param(
+            record("R", field("w", "int"), field("v", "int")),
+            record("R", field("v", "int", aliases=["w"])),
+            {"w": 0, "v": 1}, 0,
+            id="a field named v and aliased w reads writer w, not writer v",
         ),
     ],
 )  # fmt: skip
@@ -578,10 +587,6 @@ def test_pairs_the_fastavro_path_lands_against_the_specification_are_refused(
         pytest.param(
             timestamp(), timestamp("timestamp-micros"),
             id="a writer timestamp read in another unit: fastavro converts it",
-        ),
-        pytest.param(
-            timestamp(), record("R", field("t", ["null", "string", logical("timestamp-millis")])),
-            id="a timestamp object into a union of several types: fastavro fits no member",
         ),
         pytest.param(
             record("R", field("v", ["null", "int", "string"])),

@@ -94,6 +94,44 @@ def branch_matches(writer: Schema, reader: Schema) -> bool:
     return False
 
 
+# Promotions Avro Java takes for a union branch, preferred to the others (int or long
+# read as float), which only the specification allows.
+_UNION_PROMOTIONS: dict[str, frozenset[str]] = {
+    "int": frozenset({"long", "double"}),
+    "long": frozenset({"double"}),
+    "float": frozenset({"double"}),
+    "string": frozenset({"bytes"}),
+    "bytes": frozenset({"string"}),
+}
+
+
+def reader_branch(writer: Schema, reader: Union) -> int | None:
+    """The reader union branch a (non-union) writer type resolves to: the first branch of
+    the same type (named types: the same kind, matched by name or alias), else the first
+    branch a promotion reaches (those Avro Java takes in a union first: int to long or
+    double, long or float to double, string and bytes to each other; then int or long to
+    float). None: no branch can read it. The written branch, never the value, decides."""
+    for rank in (_exact_branch, _java_promotion, _any_promotion):
+        for index, branch in enumerate(reader.branches):
+            if rank(writer, branch):
+                return index
+    return None
+
+
+def _exact_branch(writer: Schema, reader: Schema) -> bool:
+    if isinstance(writer, Record | Enum | Fixed):
+        return type(writer) is type(reader) and branch_matches(writer, reader)
+    return not isinstance(reader, Record | Enum | Fixed) and writer.type == reader.type
+
+
+def _java_promotion(writer: Schema, reader: Schema) -> bool:
+    return reader.type in _UNION_PROMOTIONS.get(writer.type, ())
+
+
+def _any_promotion(writer: Schema, reader: Schema) -> bool:
+    return isinstance(reader, Primitive) and reader.type in PROMOTIONS.get(writer.type, ())
+
+
 class _Checker:
     def __init__(self) -> None:
         # Pairs of named types under check: a recursive reference back to one of them
@@ -169,9 +207,9 @@ class _Checker:
         return findings
 
     def reader_union(self, writer: Schema, reader: Union, path: str) -> list[Incompatibility]:
-        for index, branch in enumerate(reader.branches):
-            if branch_matches(writer, branch):
-                return self.check(writer, branch, f"{path}/{index}")
+        index = reader_branch(writer, reader)
+        if index is not None:
+            return self.check(writer, reader.branches[index], f"{path}/{index}")
         return [
             Incompatibility(
                 IncompatibilityKind.MISSING_UNION_BRANCH,

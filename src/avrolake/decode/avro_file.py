@@ -28,8 +28,9 @@ from fastavro.schema import SchemaParseException, UnknownType
 
 from avrolake.compatibility import check_compatibility
 from avrolake.config import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BLOCK_BYTES
-from avrolake.decode.arrow_types import arrow_schema, fastavro_reader_doc, value_fixer
+from avrolake.decode.arrow_types import arrow_schema, uuid_fixer
 from avrolake.decode.container import Block, Container, Data, Header, encode_long
+from avrolake.decode.fastavro_docs import fastavro_schemas
 from avrolake.decode.native import NativeRefused, decode_blocks, native_reason
 from avrolake.decode.resolve import ArrowResolver, ResolveUnsupported
 from avrolake.decode.validate import BlockValidator
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 # enough that the call's fixed cost vanishes, small enough to bound a task's memory.
 NATIVE_CHUNK_RECORDS = 65_536
 NATIVE_CHUNK_BYTES = 16 * 1024 * 1024
+_HEADER_ONLY = fastavro.parse_schema("null")  # fastavro reads no record with it
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class ReaderPlan:
     _routes: dict[tuple[str, str], NativeRoute | None] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _fastavro: dict[str, FastavroRead] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def reader(self) -> Record:
@@ -73,10 +76,6 @@ class ReaderPlan:
         if not isinstance(schema, Record):
             raise AvrolakeError(f"the reader schema of {self.subject} must be a record")
         return schema
-
-    @cached_property
-    def fastavro_reader(self) -> Any:
-        return fastavro.parse_schema(fastavro_reader_doc(self.reader_doc))
 
     @cached_property
     def raw_schema(self) -> pa.Schema:
@@ -87,13 +86,20 @@ class ReaderPlan:
         return arrow_schema(self.reader, final=True)
 
     @cached_property
-    def fixer(self) -> Any:
-        return value_fixer(self.reader)
-
-    @cached_property
     def uuid_fixer(self) -> Any:
         """The fixer for files whose writer schema has `uuid` strings."""
-        return value_fixer(self.reader, uuids=True)
+        return uuid_fixer(self.reader)
+
+    def fastavro_read(self, writer_json: str, fingerprint: str) -> FastavroRead:
+        """The schemas fastavro reads this writer's files with (decode/fastavro_docs.py),
+        parsed once per writer schema."""
+        if writer_json not in self._fastavro:
+            docs = fastavro_schemas(_writer_schema(writer_json, fingerprint), self.reader)
+            # Defaults are given in their landed form (bytes, Decimal), not as JSON.
+            reader = fastavro.parse_schema(docs.reader, _ignore_default_error=True)
+            header = None if docs.writer is None else json.dumps(docs.writer).encode()
+            self._fastavro[writer_json] = FastavroRead(reader, header)
+        return self._fastavro[writer_json]
 
     def incompatibility(self, writer_json: str, fingerprint: str) -> str | None:
         """Why the reader cannot read this writer schema (None if it can), cached."""
@@ -111,6 +117,7 @@ class ReaderPlan:
         state = dict(self.__dict__)
         state["_validators"] = {}
         state["_routes"] = {}
+        state["_fastavro"] = {}
         return state
 
     def validator(self, writer_json: str, fingerprint: str) -> BlockValidator:
@@ -144,6 +151,15 @@ class ReaderPlan:
             log.info("writer schema %s decodes through fastavro: %s", fingerprint, reason)
             return None
         return NativeRoute(writer, resolver)
+
+
+@dataclass(frozen=True)
+class FastavroRead:
+    """A parsed fastavro reader schema, and the writer schema its header must carry (None:
+    the file's own)."""
+
+    reader: Any
+    writer_schema: bytes | None
 
 
 @dataclass(frozen=True)
@@ -203,8 +219,10 @@ class _Reframed:
     """What fastavro reads: the header with codec "null", then every checked, decompressed
     block framed again (count, size, data, sync marker), one block at a time."""
 
-    def __init__(self, header: Header, blocks: Iterator[tuple[int, Data]]) -> None:
-        self._piece: Data = header.with_null_codec()
+    def __init__(
+        self, header: Header, blocks: Iterator[tuple[int, Data]], schema: bytes | None = None
+    ) -> None:
+        self._piece: Data = header.with_null_codec(schema)
         self._pos = 0
         self._queue: list[Data] = []  # the pieces after this one, last first
         self._blocks = blocks
@@ -271,8 +289,10 @@ class AvroFile:
         self._start, self._end = start, end
         self.records_by_path: dict[str, int] = {}  # decode path -> records (native, fastavro)
         try:
-            reframed = cast(IO[bytes], _Reframed(header, self._blocks()))
-            self._reader = fastavro.reader(reframed, reader_schema=plan.fastavro_reader)
+            reframed = cast(IO[bytes], _Reframed(header, iter(())))
+            # The header, checked by fastavro; with a reader schema, it tolerates writer
+            # defaults of the wrong type (the registry's check reports them).
+            self._reader = fastavro.reader(reframed, reader_schema=_HEADER_ONLY)
         except OSError:
             raise  # storage, not the file: let the task retry
         except QuarantineError:
@@ -328,7 +348,7 @@ class AvroFile:
         """The file's records (or its split's), resolved, in the landed Arrow types: natively
         where the writer schema allows (docs/decode.md), else through fastavro."""
         if self._native is None:
-            yield from self._fastavro_tables(self._reader)
+            yield from self._fastavro_tables(self._fastavro_reader(None))
             return
         chunk: list[Block] = []
         records = size = 0
@@ -371,12 +391,18 @@ class AvroFile:
             log.info(
                 "native decode refused %d record(s), reading them with fastavro: %s", count, exc
             )
-            reframed = cast(IO[bytes], _Reframed(self._container.header, self._blocks(chunk)))
-            reader = fastavro.reader(reframed, reader_schema=self.plan.fastavro_reader)
-            yield from self._fastavro_tables(reader)
+            yield from self._fastavro_tables(self._fastavro_reader(chunk))
             return
         self.records_by_path["native"] = self.records_by_path.get("native", 0) + table.num_rows
         yield table
+
+    def _fastavro_reader(self, blocks: Iterable[Block] | None) -> Any:
+        """fastavro reading the blocks (the file's, or the given ones), checked first, with
+        the schemas that keep union branches (decode/fastavro_docs.py)."""
+        read = self.plan.fastavro_read(self.writer_schema_json, self.writer_fingerprint)
+        header = self._container.header
+        reframed = cast(IO[bytes], _Reframed(header, self._blocks(blocks), read.writer_schema))
+        return fastavro.reader(reframed, reader_schema=read.reader)
 
     def _fastavro_tables(self, reader: Any) -> Iterator[pa.Table]:
         batch: list[Any] = []
@@ -401,7 +427,7 @@ class AvroFile:
         self.records_by_path["fastavro"] = self.records_by_path.get("fastavro", 0) + rows
 
     def _to_arrow(self, records: list[Any]) -> pa.Table:
-        fixer = self.plan.uuid_fixer if self._uuids else self.plan.fixer
+        fixer = self.plan.uuid_fixer if self._uuids else None
         if fixer is not None:
             records = [fixer(r) for r in records]
         table = pa.Table.from_pylist(records, schema=self.plan.raw_schema)

@@ -176,8 +176,9 @@ class Header:
         raw = self.metadata.get("avro.codec", b"null")
         return raw.decode("utf-8", "backslashreplace")
 
-    def with_null_codec(self) -> bytes:
-        """This header, encoded again with `avro.codec` "null" (for already decompressed data).
+    def with_null_codec(self, schema: bytes | None = None) -> bytes:
+        """This header, encoded again with `avro.codec` "null" (for already decompressed data),
+        and with `schema` as its `avro.schema` when given.
 
         Metadata values are bytes, but fastavro decodes every one as UTF-8 and refuses the
         file if one is not: such values (a writer's own binary metadata) are left out; a
@@ -187,6 +188,8 @@ class Header:
         for key, value in self.metadata.items():
             if key == "avro.codec":
                 value = b"null"
+            elif key == "avro.schema" and schema is not None:
+                value = schema
             elif key != "avro.schema" and not _is_utf8(value):
                 continue
             encoded = key.encode()

@@ -39,21 +39,19 @@ import pyarrow.compute as pc
 
 from avrolake.compatibility.rules import (
     PROMOTIONS,
-    branch_matches,
     describe,
     names_match,
+    reader_branch,
     writer_field_for,
 )
 from avrolake.decode.arrow_types import (
-    _PY_CLASSES,
     NUMERIC_LOGICAL,
-    _holds_bytes,
     arrow_schema,
     arrow_type,
     member_name,
     non_null,
-    value_fixer,
 )
+from avrolake.decode.fastavro_docs import landed_default
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.schema import Array, Enum, Field, Fixed, Map, Primitive, Record, Schema, Union
 
@@ -62,9 +60,11 @@ from avrolake.schema import Array, Enum, Field, Fixed, Map, Primitive, Record, S
 _CONVERTED = frozenset(
     {
         "timestamp-millis", "timestamp-micros", "local-timestamp-millis",
-        "local-timestamp-micros", "date", "time-millis", "time-micros",
+        "local-timestamp-micros", "date",
     }
 )  # fmt: skip
+# Time of day lands as its number (docs/table.md): the decoder's time type, viewed as it.
+_TIME_BASE = {"time-millis": pa.int32(), "time-micros": pa.int64()}
 _EPOCH = dt.datetime(1970, 1, 1)
 _MICROS = dt.timedelta(microseconds=1)
 _MIN_US = (dt.datetime.min - _EPOCH) // _MICROS
@@ -75,13 +75,6 @@ _BOUNDS: dict[str, tuple[int, int]] = {
     "micros": (_MIN_US, _MAX_US),
     "date": ((dt.date.min - _EPOCH.date()).days, (dt.date.max - _EPOCH.date()).days),
 }
-_PER_SECOND = {"time-millis": 1000, "time-micros": 1_000_000}
-# The Python type of a value fastavro resolves to a reader type (after promotion).
-_PY_TYPE: dict[str, type] = {
-    "boolean": bool, "int": int, "long": int, "float": float, "double": float,
-    "string": str, "bytes": bytes, "enum": str, "fixed": bytes, "record": dict,
-    "map": dict, "array": list,
-}  # fmt: skip
 
 Visible = Any  # a BooleanArray: True where every enclosing value is present; None: all rows
 Run = Callable[[Any, Visible], Any]
@@ -122,9 +115,9 @@ class ArrowResolver:
         if _recursive(reader, ()):
             raise ResolveUnsupported("the reader schema is recursive: it has no Arrow type")
         self.schema: pa.Schema = arrow_schema(reader, final=True)
-        planner = _Planner(reader)
+        planner = _Planner()
         try:
-            self._root = planner.convert(writer, reader, "", fixing=False)
+            self._root = planner.convert(writer, reader, "")
         except _Unreadable as exc:
             raise ResolveUnsupported(f"the reader cannot read this writer schema: {exc}") from exc
 
@@ -139,13 +132,10 @@ class ArrowResolver:
 class _Planner:
     """Builds the steps for a (writer, reader) pair, refusing what fastavro does differently."""
 
-    def __init__(self, reader: Record) -> None:
-        self._inline = _inline_positions(reader)
-
-    def slot(self, writer: Schema, reader: Schema, where: str, fixing: bool) -> _Step:
+    def slot(self, writer: Schema, reader: Schema, where: str) -> _Step:
         """A value position (a field, array items, map values): null where the reader
         cannot hold it is an error of the record that holds it."""
-        step = self.convert(writer, reader, where, fixing)
+        step = self.convert(writer, reader, where)
         if _holds_null(writer) and not _holds_null(reader):
             message = f"{where or '/'}: a record holds null, which {describe(reader)} cannot hold"
             step = _Step(_null_checked(step, message), checks=True)
@@ -153,34 +143,32 @@ class _Planner:
             step = _Step(_single_branch(step), step.checks)  # decoded as a one-child dense union
         return step
 
-    def convert(self, writer: Schema, reader: Schema, where: str, fixing: bool) -> _Step:
-        """`fixing`: fastavro's values here pass through the bytes-default fixer
-        (arrow_types.value_fixer), which reads unions by their first branch."""
+    def convert(self, writer: Schema, reader: Schema, where: str) -> _Step:
         if isinstance(writer, Union):
-            return self._writer_union(writer, reader, where, fixing)
+            return self._writer_union(writer, reader, where)
         if isinstance(reader, Union):
-            return self._reader_union(writer, reader, where, fixing)
+            return self._reader_union(writer, reader, where)
         if isinstance(writer, Primitive) and isinstance(reader, Primitive):
             return _primitive(writer, reader, where)
         if isinstance(writer, Array) and isinstance(reader, Array):
-            items = self.slot(writer.items, reader.items, f"{where}[]", fixing)
+            items = self.slot(writer.items, reader.items, f"{where}[]")
             return _Step(_list(items, arrow_type(reader)), items.checks)
         if isinstance(writer, Map) and isinstance(reader, Map):
-            values = self.slot(writer.values, reader.values, f"{where}{{}}", fixing)
+            values = self.slot(writer.values, reader.values, f"{where}{{}}")
             return _Step(_map(values, arrow_type(reader)), values.checks)
         if (
             isinstance(writer, Record)
             and isinstance(reader, Record)
             and names_match(writer, reader)
         ):
-            return self._record(writer, reader, where, fixing)
+            return self._record(writer, reader, where)
         if isinstance(writer, Enum) and isinstance(reader, Enum) and names_match(writer, reader):
             return _enum(writer, reader, where)
         if isinstance(writer, Fixed) and isinstance(reader, Fixed) and names_match(writer, reader):
             return _fixed(writer, reader, where)
         raise _Unreadable(_mismatch(writer, reader, where))
 
-    def _record(self, writer: Record, reader: Record, where: str, fixing: bool) -> _Step:
+    def _record(self, writer: Record, reader: Record, where: str) -> _Step:
         mapping = _field_mapping(writer, reader, where)
         position = {id(f): i for i, f in enumerate(writer.fields)}
         parts: list[tuple[int, _Step] | _Constant] = []
@@ -188,39 +176,16 @@ class _Planner:
             path = f"{where}.{field.name}" if where else field.name
             source = mapping.get(field.name)
             if source is not None:
-                bytes_default = field.has_default and _holds_bytes(field.type, set())
-                step = self.slot(source.type, field.type, path, fixing or bytes_default)
+                step = self.slot(source.type, field.type, path)
                 parts.append((position[id(source)], step))
             elif field.has_default:
-                parts.append(self._default(reader, field, path))
+                parts.append(_default(reader, field, path))
             else:
                 raise _Unreadable(f"{path}: no writer field and no default")
         checks = any(isinstance(p, tuple) and p[1].checks for p in parts)
         return _Step(_record(parts, arrow_type(reader), checks), checks)
 
-    def _default(self, record: Record, field: Field, where: str) -> _Constant:
-        """The default column, built by the fastavro path's own code from what fastavro is
-        given (arrow_types.fastavro_reader_doc fills record defaults only where the record
-        is defined in place): refused where that is not the complete default."""
-        given = _complete(field.type, field.default, self._inline, id(field))
-        if given != _complete(field.type, field.default, None, id(field)):
-            raise ResolveUnsupported(
-                f"{where}: the fastavro path leaves this record default incomplete (it fills a "
-                "record default only where the record type is written out in place, not where "
-                "it is named by reference or inside an array or map)"
-            )
-        fixer = value_fixer(record)
-        row = {field.name: given}
-        try:
-            table = pa.Table.from_pylist(
-                [fixer(row) if fixer else row], schema=arrow_schema(record, final=False)
-            )
-            column = table.cast(arrow_schema(record, final=True)).column(field.name).chunk(0)
-        except (ValueError, TypeError, OverflowError, pa.ArrowException) as exc:
-            raise ResolveUnsupported(f"{where}: the default does not convert ({exc})") from exc
-        return _Constant(column)
-
-    def _writer_union(self, writer: Union, reader: Schema, where: str, fixing: bool) -> _Step:
+    def _writer_union(self, writer: Union, reader: Schema, where: str) -> _Step:
         """A writer union the native decoder gives: of null and at most one other type.
         A branch the reader cannot read fails the records that use it (specification)."""
         rest = non_null(writer)
@@ -228,95 +193,39 @@ class _Planner:
             raise ResolveUnsupported(f"{where or '/'}: a writer union of several types")
         branch = rest[0] if rest else writer.branches[0]
         try:
-            return self.convert(branch, reader, where, fixing)
+            return self.convert(branch, reader, where)
         except _Unreadable as exc:
             return _Step(_unreadable(str(exc), arrow_type(reader)), checks=True)
 
-    def _reader_union(self, writer: Schema, reader: Union, where: str, fixing: bool) -> _Step:
-        """The specification's (and fastavro's) first matching reader branch; a reader union
-        of several types lands as a struct with one member set."""
+    def _reader_union(self, writer: Schema, reader: Union, where: str) -> _Step:
+        """The reader branch the writer's type resolves to (`reader_branch`: the same type
+        first, then a promotion, as the fastavro path); a reader union of several types
+        lands as a struct with that one member set."""
         target = arrow_type(reader)
         if _is_null(writer):
             if not _holds_null(reader):
                 raise _Unreadable(f"{where or '/'}: {describe(reader)} cannot read null")
             return _Step(_nulls(target))
-        index = _first_branch(writer, reader, branch_matches)
+        index = reader_branch(writer, reader)
         if index is None:
             raise _Unreadable(_mismatch(writer, reader, where))
-        if _first_branch(writer, reader, _fastavro_matches) != index:
-            raise ResolveUnsupported(
-                f"{where or '/'}: fastavro matches another branch of {describe(reader)} "
-                "(it also matches named types by alias without namespace, of any kind)"
-            )
         chosen = reader.branches[index]
         members = non_null(reader)
         if len(members) == 1:
-            return self.convert(writer, chosen, where, fixing and index == 0)
-        _check_member(writer, reader, index, where, fixing)
-        step = self.convert(writer, chosen, f"{where}.{member_name(chosen)}", fixing and index == 0)
+            return self.convert(writer, chosen, where)
+        step = self.convert(writer, chosen, f"{where}.{member_name(chosen)}")
         return _Step(_member(step, target, members.index(chosen)), step.checks)
 
 
-def _check_member(writer: Schema, reader: Union, index: int, where: str, fixing: bool) -> None:
-    """Refuse where the fastavro path's union fixer does not land the value in the member
-    the specification resolves it to: it picks the first member that takes the value's
-    Python type (an enum symbol lands in an earlier string member, a record in an earlier
-    record or map member, a timestamp object in none), and under a bytes default it first
-    reads the value by the union's first branch."""
-    chosen = reader.branches[index]
-    py_type = _py_type(writer, chosen)
-    landing = next((b for b in non_null(reader) if _takes(b, py_type)), None)
-    if landing is not chosen:
-        raise ResolveUnsupported(
-            f"{where or '/'}: the fastavro path lands {describe(writer)} in member "
-            f"{member_name(landing) if landing else 'none'} of {describe(reader)}, not "
-            f"{member_name(chosen)}"
-        )
-    if fixing and index and py_type in (str, dict) and _holds_bytes(reader.branches[0], set()):
-        raise ResolveUnsupported(
-            f"{where or '/'}: the fastavro path reads this {describe(writer)} value by the "
-            f"first branch of {describe(reader)} to convert bytes defaults"
-        )
-
-
-def _py_type(writer: Schema, chosen: Schema) -> type | None:
-    """The Python type fastavro gives a value of `writer` read as `chosen` (None: a date,
-    time or datetime object, which no union member takes)."""
-    if isinstance(writer, Primitive) and writer.logical in _CONVERTED:
-        return None
-    return _PY_TYPE.get(chosen.type)
-
-
-def _takes(member: Schema, py_type: type | None) -> bool:
-    """Whether arrow_types' union fixer puts a value of this Python type in `member`."""
-    if py_type is None:
-        return False
-    classes = _PY_CLASSES.get(member.type, (object,))
-    return issubclass(py_type, classes) and (member.type == "boolean" or py_type is not bool)
-
-
-def _first_branch(
-    writer: Schema, reader: Union, matches: Callable[[Schema, Schema], bool]
-) -> int | None:
-    return next((i for i, b in enumerate(reader.branches) if matches(writer, b)), None)
-
-
-def _fastavro_matches(writer: Schema, reader: Schema) -> bool:
-    """fastavro's branch match: like the specification's, but named types match by
-    unqualified name or by an alias's last part (its raw aliases are not qualified), of
-    any kind. Any over-approximation here only refuses more."""
-    named = Record | Enum | Fixed
-    if isinstance(writer, named) and isinstance(reader, named):
-        if isinstance(writer, Fixed) and isinstance(reader, Fixed) and writer.size != reader.size:
-            return False
-        return writer.name == reader.name or any(
-            a.rsplit(".", 1)[-1] == writer.name for a in reader.aliases
-        )
-    if isinstance(writer, Array) and isinstance(reader, Array):
-        return _fastavro_matches(writer.items, reader.items)
-    if isinstance(writer, Map) and isinstance(reader, Map):
-        return _fastavro_matches(writer.values, reader.values)
-    return branch_matches(writer, reader)
+def _default(record: Record, field: Field, where: str) -> _Constant:
+    """The default column: the value the fastavro path is given (`landed_default`), typed."""
+    row = {field.name: landed_default(field.type, field.default)}
+    try:
+        table = pa.Table.from_pylist([row], schema=arrow_schema(record, final=False))
+        column = table.cast(arrow_schema(record, final=True)).column(field.name).chunk(0)
+    except (ValueError, TypeError, OverflowError, pa.ArrowException) as exc:
+        raise ResolveUnsupported(f"{where}: the default does not convert ({exc})") from exc
+    return _Constant(column)
 
 
 def _field_mapping(writer: Record, reader: Record, where: str) -> dict[str, Field]:
@@ -342,55 +251,6 @@ def _field_mapping(writer: Record, reader: Record, where: str) -> dict[str, Fiel
             "fields than the specification (a name that is also another field's alias)"
         )
     return spec
-
-
-def _inline_positions(record: Record) -> set[int]:
-    """Where the reader schema's JSON defines a named type in place (its first use: the
-    parser meets a definition before any reference), keyed by the field whose type it is,
-    or the union whose first branch it is: where fastavro_reader_doc completes defaults."""
-    seen: set[int] = set()
-    inline: set[int] = set()
-
-    def visit(schema: Schema, here: int) -> None:
-        if isinstance(schema, Record | Enum | Fixed):
-            if id(schema) in seen:
-                return
-            seen.add(id(schema))
-            inline.add(here)
-            for field in schema.fields if isinstance(schema, Record) else ():
-                visit(field.type, id(field))
-        elif isinstance(schema, Union):
-            for i, branch in enumerate(schema.branches):
-                visit(branch, id(schema) if i == 0 else 0)
-        elif isinstance(schema, Array):
-            visit(schema.items, 0)
-        elif isinstance(schema, Map):
-            visit(schema.values, 0)
-
-    visit(record, 0)
-    return inline
-
-
-def _complete(schema: Schema, default: Any, inline: set[int] | None, here: int) -> Any:
-    """A default with its records' missing fields filled from their own defaults: where
-    fastavro_reader_doc does it (`inline`), or everywhere (`inline` None, the
-    specification)."""
-    if isinstance(schema, Union):
-        return _complete(schema.branches[0], default, inline, id(schema))
-    if inline is None and isinstance(schema, Array) and isinstance(default, list):
-        return [_complete(schema.items, v, None, 0) for v in default]
-    if inline is None and isinstance(schema, Map) and isinstance(default, dict):
-        return {k: _complete(schema.values, v, None, 0) for k, v in default.items()}
-    if not isinstance(schema, Record) or not isinstance(default, dict):
-        return default
-    if inline is not None and here not in inline:
-        return default
-    out = dict(default)
-    for field in schema.fields:
-        if field.name in out or field.has_default:
-            value = out.get(field.name, field.default)
-            out[field.name] = _complete(field.type, value, inline, id(field))
-    return out
 
 
 # -- steps ----------------------------------------------------------------------------------
@@ -595,8 +455,9 @@ def _primitive(writer: Primitive, reader: Primitive, where: str) -> _Step:
     if (writer.type, reader.type) == ("bytes", "string"):
         return _Step(lambda array, visible: _utf8(array, visible, where), checks=True)
     steps: list[Callable[[Any], Any]] = []
-    if writer.logical:  # timestamp-nanos and the like: fastavro reads the plain number
-        steps.append(lambda a: a.view(pa.int64()))
+    if writer.logical:  # timestamp-nanos, time of day: the fastavro path reads the number
+        base = _TIME_BASE.get(writer.logical, pa.int64())
+        steps.append(lambda a: a.view(base))
     steps += _promotion(writer.type, reader.type)
     if read_as:  # fastavro reads the number; Arrow types it in its unit, then lands it
         raw = arrow_type(reader, final=False)
@@ -644,8 +505,6 @@ def _utf8(array: Any, visible: Visible, where: str) -> Any:
 def _logical(logical: str, target: Any, where: str) -> _Step:
     """A writer logical type read as the same: fastavro makes Python objects of the values
     (failing outside their range), which Arrow turns back into numbers."""
-    if logical in _PER_SECOND:
-        return _Step(_time_of_day(_PER_SECOND[logical], target, where), checks=True)
     bounds = _BOUNDS["date" if logical == "date" else logical.rsplit("-", 1)[1]]
     width = pa.int32() if logical == "date" else pa.int64()
 
@@ -667,36 +526,6 @@ def _check_range(values: Any, visible: Visible, bounds: tuple[int, int], what: s
         if pc.any(outside).as_py():
             value = shown.filter(outside)[0].as_py()
             raise _corrupt(f"{what} value {value} is outside the years 1 to 9999")
-
-
-def _time_of_day(per_second: int, target: Any, where: str) -> Run:
-    """fastavro's time of day: hours, minutes and seconds by truncating float division,
-    the last two and the fraction modulo (floor); an hour outside 0..23 fails. So a
-    negative value above minus one hour reads as a time, as fastavro reads it."""
-    day = 86_400 * per_second
-
-    def run(array: Any, visible: Visible) -> Any:
-        values = array.view(pa.int32() if per_second == 1000 else pa.int64())
-        extremes = pc.min_max(values)
-        if not extremes["min"].is_valid or (
-            extremes["min"].as_py() >= 0 and extremes["max"].as_py() < day
-        ):
-            return array.cast(target)
-        v = pc.fill_null(values, 0).to_numpy().astype(np.int64)
-        absent = values.is_null().to_numpy(zero_copy_only=False)
-        hours = np.trunc(v / (3600 * per_second)).astype(np.int64)
-        bad = ((hours < 0) | (hours > 23)) & ~absent
-        if visible is not None:
-            bad &= visible.to_numpy(zero_copy_only=False)
-        if bad.any():
-            raise _corrupt(f"{where or '/'}: time value {v[bad][0]} has an hour outside 0..23")
-        minutes = np.mod(np.trunc(v / (60 * per_second)).astype(np.int64), 60)
-        seconds = np.mod(np.trunc(v / per_second).astype(np.int64), 60)
-        micros = ((hours * 60 + minutes) * 60 + seconds) * 1_000_000
-        micros += np.mod(v, per_second) * (1_000_000 // per_second)
-        return pa.array(micros, pa.int64(), mask=absent).cast(target)
-
-    return run
 
 
 def _recursive(schema: Schema, enclosing: tuple[int, ...]) -> bool:

@@ -1,0 +1,257 @@
+"""The schemas fastavro is given: union branches that keep the branch written, and defaults
+already in their landed form.
+
+fastavro gives a union's value without saying which branch was written, so a value that fits
+two branches (0.1 as float or double, 2**40 as int or long, a record shaped like another) would
+land in whichever member its Python value fits first. Instead, every branch of a reader union
+of several types becomes a one-field record `{"member_<type>": <branch>}`, and the writer's
+schema (the header's, for fastavro only) wraps each branch, or the type, that the reader
+resolves into such a union in the record of the reader branch it resolves to
+(`compatibility.rules.reader_branch`). A record of one field is encoded exactly as that field,
+so the bytes read the same; fastavro now resolves the writer's branch by its index to the
+reader record of the same name and returns `{"member_<type>": value}`, the landed struct.
+
+Defaults are given to fastavro converted (`landed_default`): bytes and fixed as bytes, decimals
+as Decimal, records completed with their fields' defaults at any depth, union defaults in their
+member; fastavro returns them as they are. The resolver (native path) builds its default
+columns from the same values.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass
+from typing import Any
+
+from avrolake.compatibility.rules import reader_branch, writer_field_for
+from avrolake.decode.arrow_types import NUMERIC_LOGICAL, member_name, non_null
+from avrolake.schema import Array, Enum, Fixed, Map, Primitive, Record, Schema, Union
+
+WRAPPER_PREFIX = "avrolake_branch"
+# Time of day lands as its base number (docs/table.md): fastavro is not asked to convert it.
+_TIME_LOGICAL = frozenset({"time-millis", "time-micros"})
+Slot = tuple[int, int]  # (id of the field, array, map or union holding a type, its position)
+
+
+@dataclass(frozen=True)
+class FastavroSchemas:
+    """What fastavro reads one writer schema's files with."""
+
+    reader: Any  # the reader document (not yet parsed)
+    writer: Any | None  # the writer document for the header; None: the header's own
+
+
+def fastavro_schemas(writer: Schema, reader: Record) -> FastavroSchemas:
+    """The reader document, and the writer's where it changes: each writer branch or type
+    that lands in a reader union of several types wrapped in a record named after its slot,
+    which the reader branch it resolves to lists as an alias (so two writer branches may
+    land in one member); time of day kept a number."""
+    unions = _multi_unions(reader)
+    pairing = _Pairing({id(u): number for number, u in enumerate(unions)})
+    pairing.pair(writer, reader, (0, 0))
+    wraps = {
+        (id(union), i): (name, member_name(branch))
+        for number, union in enumerate(unions)
+        for i, branch in enumerate(union.branches)
+        if (name := _wrapper(number, branch)) is not None
+    }
+    reader_doc = _Emitter(wraps, NUMERIC_LOGICAL, pairing.aliases, defaults=True).emit(reader)
+    if not pairing.wraps and not _has_time(writer, set()):
+        return FastavroSchemas(reader_doc, None)
+    writer_doc = _Emitter(pairing.wraps, _TIME_LOGICAL, {}, defaults=False).emit(writer)
+    return FastavroSchemas(reader_doc, writer_doc)
+
+
+def landed_default(schema: Schema, value: Any) -> Any:
+    """A field default (its JSON value) as the value it lands as, before Arrow types it:
+    the specification's reading of the JSON, with unions of several types as their member."""
+    if isinstance(schema, Union):
+        first = schema.branches[0]
+        inner = landed_default(first, value)
+        if len(non_null(schema)) < 2 or _is_null(first):
+            return inner
+        return {member_name(first): inner}
+    if isinstance(schema, Record):
+        given = value if isinstance(value, dict) else {}
+        return {
+            f.name: landed_default(f.type, given.get(f.name, f.default))
+            for f in schema.fields
+            if f.name in given or f.has_default
+        }
+    if isinstance(schema, Array):
+        return [landed_default(schema.items, v) for v in value]
+    if isinstance(schema, Map):
+        return {k: landed_default(schema.values, v) for k, v in value.items()}
+    if isinstance(schema, Fixed) or (isinstance(schema, Primitive) and schema.type == "bytes"):
+        raw = value.encode("latin-1")
+        if schema.decimal is None:
+            return raw
+        unscaled = int.from_bytes(raw, "big", signed=True)
+        return decimal.Decimal(unscaled).scaleb(-schema.decimal.scale)
+    if isinstance(schema, Primitive) and schema.type in ("float", "double"):
+        return float(value)
+    return value
+
+
+def _wrapper(number: int, branch: Schema) -> str | None:
+    return None if _is_null(branch) else f"{WRAPPER_PREFIX}{number}_{member_name(branch)}"
+
+
+def _multi_unions(reader: Record) -> list[Union]:
+    """Every union of several non-null types in the reader, in schema order."""
+    found: list[Union] = []
+    seen: set[int] = set()
+
+    def visit(schema: Schema) -> None:
+        if id(schema) in seen:
+            return
+        seen.add(id(schema))
+        if isinstance(schema, Union) and len(non_null(schema)) > 1:
+            found.append(schema)
+        for child in _children(schema):
+            visit(child)
+
+    visit(reader)
+    return found
+
+
+def _children(schema: Schema) -> list[Schema]:
+    if isinstance(schema, Record):
+        return [f.type for f in schema.fields]
+    if isinstance(schema, Union):
+        return list(schema.branches)
+    if isinstance(schema, Array):
+        return [schema.items]
+    if isinstance(schema, Map):
+        return [schema.values]
+    return []
+
+
+def _has_time(schema: Schema, seen: set[int]) -> bool:
+    if id(schema) in seen:
+        return False
+    seen.add(id(schema))
+    if isinstance(schema, Primitive):
+        return schema.logical in _TIME_LOGICAL
+    return any(_has_time(c, seen) for c in _children(schema))
+
+
+class _Pairing:
+    """Walks a writer schema beside the reader schema, as resolution pairs them, and marks
+    the writer slots that land in a reader union of several types."""
+
+    def __init__(self, unions: dict[int, int]) -> None:
+        self.unions = unions
+        self.wraps: dict[Slot, tuple[str, str]] = {}
+        self.aliases: dict[str, list[str]] = {}  # reader wrapper -> the writer wrappers
+        self.done: set[tuple[int, int]] = set()
+
+    def pair(self, writer: Schema, reader: Schema, slot: Slot) -> None:
+        if isinstance(writer, Union):
+            for i, branch in enumerate(writer.branches):
+                self.pair(branch, reader, (id(writer), i))
+            return
+        if isinstance(reader, Union):
+            index = reader_branch(writer, reader)
+            if index is None:
+                return  # unreadable: the file is quarantined before fastavro reads it
+            chosen = reader.branches[index]
+            if id(reader) in self.unions and not _is_null(chosen):
+                name = _wrapper(self.unions[id(reader)], chosen)
+                assert name is not None
+                written = f"{name}_w{len(self.wraps)}"
+                self.wraps[slot] = (written, member_name(chosen))
+                self.aliases.setdefault(name, []).append(written)
+            self.pair(writer, chosen, slot)
+            return
+        self.inside(writer, reader)
+
+    def inside(self, writer: Schema, reader: Schema) -> None:
+        if isinstance(writer, Array) and isinstance(reader, Array):
+            self.pair(writer.items, reader.items, (id(writer), 0))
+        elif isinstance(writer, Map) and isinstance(reader, Map):
+            self.pair(writer.values, reader.values, (id(writer), 0))
+        elif isinstance(writer, Record) and isinstance(reader, Record):
+            if (id(writer), id(reader)) in self.done:
+                return
+            self.done.add((id(writer), id(reader)))
+            for rfield in reader.fields:
+                wfield = writer_field_for(writer, rfield)
+                if wfield is not None:
+                    self.pair(wfield.type, rfield.type, (id(wfield), 0))
+
+
+class _Emitter:
+    """A schema model written out as the JSON-shaped document fastavro parses: named types
+    once, by full name afterwards; `wraps` puts a slot's type inside a one-field record."""
+
+    def __init__(
+        self,
+        wraps: dict[Slot, tuple[str, str]],
+        strip: frozenset[str],
+        aliases: dict[str, list[str]],
+        *,
+        defaults: bool,
+    ) -> None:
+        self.wraps = wraps
+        self.strip = strip
+        self.aliases = aliases
+        self.defaults = defaults
+        self.defined: set[int] = set()
+
+    def slot(self, schema: Schema, key: Slot) -> Any:
+        doc = self.emit(schema)
+        wrap = self.wraps.get(key)
+        if wrap is None:
+            return doc
+        name, member = wrap
+        fields = [{"name": member, "type": doc}]
+        aliases = self.aliases.get(name, [])
+        return {"type": "record", "name": name, "aliases": aliases, "fields": fields}
+
+    def emit(self, schema: Schema) -> Any:
+        if isinstance(schema, Record | Enum | Fixed):
+            if id(schema) in self.defined:
+                return schema.fullname
+            self.defined.add(id(schema))
+        if isinstance(schema, Record):
+            return {
+                "type": "record",
+                "name": schema.fullname,
+                "aliases": list(schema.aliases),
+                "fields": [self.field(f) for f in schema.fields],
+            }
+        if isinstance(schema, Enum):
+            doc: dict[str, Any] = {"type": "enum", "name": schema.fullname}
+            doc.update(symbols=list(schema.symbols), aliases=list(schema.aliases))
+            return doc if schema.default is None else {**doc, "default": schema.default}
+        if isinstance(schema, Fixed):
+            doc = {"type": "fixed", "name": schema.fullname, "size": schema.size}
+            return {**doc, "aliases": list(schema.aliases), **self.logical(schema)}
+        if isinstance(schema, Array):
+            return {"type": "array", "items": self.slot(schema.items, (id(schema), 0))}
+        if isinstance(schema, Map):
+            return {"type": "map", "values": self.slot(schema.values, (id(schema), 0))}
+        if isinstance(schema, Union):
+            return [self.slot(b, (id(schema), i)) for i, b in enumerate(schema.branches)]
+        logical = self.logical(schema)
+        return {"type": schema.type, **logical} if logical else schema.type
+
+    def logical(self, schema: Primitive | Fixed) -> dict[str, Any]:
+        if schema.logical is None or schema.logical in self.strip:
+            return {}
+        doc: dict[str, Any] = {"logicalType": schema.logical}
+        if schema.decimal is not None:
+            doc.update(precision=schema.decimal.precision, scale=schema.decimal.scale)
+        return doc
+
+    def field(self, field: Any) -> dict[str, Any]:
+        doc = {"name": field.name, "type": self.slot(field.type, (id(field), 0))}
+        doc["aliases"] = list(field.aliases)
+        if self.defaults and field.has_default:
+            doc["default"] = landed_default(field.type, field.default)
+        return doc
+
+
+def _is_null(schema: Schema) -> bool:
+    return isinstance(schema, Primitive) and schema.type == "null"
