@@ -72,6 +72,21 @@ class SchemaGateError(ViolationError):
     """A registered version breaks its subject's compatibility level."""
 
 
+class UnlandableSchemaError(ViolationError):
+    """A subject's reader schema has what no Delta table can hold (a recursive type, names
+    that differ only in case); refused before any data is read."""
+
+    def __init__(self, subject: str, version: int, problems: list[str]) -> None:
+        self.subject = subject
+        self.version = version
+        self.problems = problems
+        super().__init__(
+            f"the reader schema of {subject!r} (v{version}) cannot be landed in a Delta table: "
+            + "; ".join(problems)
+            + ". Register a version without it; no file was read."
+        )
+
+
 class ReconciliationError(ViolationError):
     """Files of an interval are missing from the lake, or too many were quarantined."""
 

@@ -55,15 +55,7 @@ def run_check(args: argparse.Namespace) -> int:
         report["subjects"][subject] = {
             "level": level.name,
             "versions": len(registry.versions(subject)),
-            "violations": [
-                {
-                    "version": v.version,
-                    "against_version": v.violation.against_version,
-                    "direction": v.violation.direction,
-                    **v.violation.incompatibility.as_dict(),
-                }
-                for v in violations
-            ],
+            "violations": [v.as_dict() for v in violations],
         }
         report["compatible"] = report["compatible"] and not violations
         if not args.json:

@@ -15,7 +15,17 @@ from typing import Any
 
 import pyarrow as pa
 
-from avrolake.schema import Array, Enum, Fixed, Map, Primitive, Record, Schema, Union
+from avrolake.schema import (
+    Array,
+    Enum,
+    Fixed,
+    Map,
+    Primitive,
+    Record,
+    Schema,
+    Union,
+    member_name,
+)
 
 NUMERIC_LOGICAL = frozenset(
     {
@@ -79,15 +89,6 @@ def _decimal(precision: int, scale: int) -> pa.DataType:
 
 def non_null(union: Union) -> list[Schema]:
     return [b for b in union.branches if not (isinstance(b, Primitive) and b.type == "null")]
-
-
-def member_name(schema: Schema) -> str:
-    """Stable struct member name of a union branch: member_<type or record name>."""
-    if isinstance(schema, Record | Enum | Fixed):
-        return f"member_{schema.name}"
-    if isinstance(schema, Primitive) and schema.logical:
-        return f"member_{schema.logical.replace('-', '_')}"
-    return f"member_{schema.type}"
 
 
 def arrow_schema(record: Record, *, final: bool = True) -> pa.Schema:

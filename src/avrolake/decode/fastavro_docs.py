@@ -24,8 +24,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from avrolake.compatibility.rules import reader_branch, writer_field_for
-from avrolake.decode.arrow_types import NUMERIC_LOGICAL, member_name, non_null
-from avrolake.schema import Array, Enum, Fixed, Map, Primitive, Record, Schema, Union
+from avrolake.decode.arrow_types import NUMERIC_LOGICAL, non_null
+from avrolake.schema import (
+    Array,
+    Enum,
+    Fixed,
+    Map,
+    Primitive,
+    Record,
+    Schema,
+    Union,
+    member_name,
+)
 
 WRAPPER_PREFIX = "avrolake_branch"
 # Time of day lands as its base number (docs/table.md): fastavro is not asked to convert it.

@@ -48,12 +48,22 @@ from avrolake.decode.arrow_types import (
     NUMERIC_LOGICAL,
     arrow_schema,
     arrow_type,
-    member_name,
     non_null,
 )
 from avrolake.decode.fastavro_docs import landed_default
 from avrolake.errors import QuarantineError, QuarantineKind
-from avrolake.schema import Array, Enum, Field, Fixed, Map, Primitive, Record, Schema, Union
+from avrolake.schema import (
+    Array,
+    Enum,
+    Field,
+    Fixed,
+    Map,
+    Primitive,
+    Record,
+    Schema,
+    Union,
+    member_name,
+)
 
 # The writer logical types fastavro turns into Python objects (its LOGICAL_READERS): their
 # values land only if the object exists. Others (timestamp-nanos, ...) come back as numbers.

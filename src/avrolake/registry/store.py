@@ -17,7 +17,8 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 from avrolake.compatibility import CompatibilityLevel, LevelViolation, check_level
 from avrolake.config import NO_OVERRIDE, PartitionOverride
-from avrolake.errors import RegistryError
+from avrolake.errors import RegistryError, UnlandableSchemaError
+from avrolake.registry.landable import LandingProblem, landing_problems
 from avrolake.registry.table_settings import (
     TableSettings,
     read_settings_file,
@@ -60,11 +61,32 @@ class SchemaVersion:
 
 @dataclass(frozen=True)
 class SubjectViolation:
+    """A version breaks its subject's level, or (the latest) cannot land in Delta."""
+
     version: int
-    violation: LevelViolation
+    violation: LevelViolation | LandingProblem
 
     def describe(self) -> str:
+        if isinstance(self.violation, LandingProblem):
+            problem = self.violation
+            return f"v{self.version} cannot land in Delta: {problem.kind.value}: {problem.message}"
         return self.violation.describe(self.version)
+
+    def as_dict(self) -> dict[str, Any]:
+        """`schemas check --json`: a landing problem has no other version, direction "delta"."""
+        if isinstance(self.violation, LandingProblem):
+            return {
+                "version": self.version,
+                "against_version": None,
+                "direction": "delta",
+                **self.violation.as_dict(),
+            }
+        return {
+            "version": self.version,
+            "against_version": self.violation.against_version,
+            "direction": self.violation.direction,
+            **self.violation.incompatibility.as_dict(),
+        }
 
 
 class Registry:
@@ -96,12 +118,18 @@ class Registry:
         return subjects[0]
 
     def reader(self, subject: str) -> SchemaVersion:
-        """The subject's reader schema: its latest version, which must be a record."""
+        """The subject's reader schema: its latest version, which must be a record a Delta
+        table can hold (registry/landable.py)."""
         latest = self.latest(subject)
         if not isinstance(latest.schema, Record):
             raise RegistryError(
                 f"the reader schema of {subject!r} ({latest.path}) must be a record, "
                 f"not {latest.schema.type}"
+            )
+        problems = landing_problems(latest.schema)
+        if problems:
+            raise UnlandableSchemaError(
+                subject, latest.version, [f"{p.kind.value}: {p.message}" for p in problems]
             )
         return latest
 
@@ -145,10 +173,16 @@ class Registry:
         return None
 
     def check(self, subject: str) -> list[SubjectViolation]:
-        """Check every version against the earlier ones under the subject's level."""
+        """Check every version against the earlier ones under the subject's level, and the
+        latest (the reader) for what a Delta table cannot hold."""
         level = self.level(subject)
         versions = self.versions(subject)
+        latest = versions[-1]
         violations: list[SubjectViolation] = []
+        if isinstance(latest.schema, Record):
+            violations += [
+                SubjectViolation(latest.version, p) for p in landing_problems(latest.schema)
+            ]
         for i, version in enumerate(versions):
             earlier = [(v.version, v.schema) for v in versions[:i]]
             violations += [

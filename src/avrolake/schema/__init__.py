@@ -13,6 +13,7 @@ from avrolake.schema.avsc import (
     Schema,
     Union,
     load_schema,
+    member_name,
     parse_schema,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "Schema",
     "Union",
     "load_schema",
+    "member_name",
     "parse_schema",
 ]

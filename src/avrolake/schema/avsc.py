@@ -117,6 +117,17 @@ Named: TypeAlias = Record | Enum | Fixed
 Schema: TypeAlias = Primitive | Record | Enum | Fixed | Array | Map | Union
 
 
+def member_name(schema: Schema) -> str:
+    """The struct member a branch of a union of several types lands as (docs/table.md):
+    member_<record, enum or fixed short name>, member_<logical type> (`-` as `_`), or
+    member_<type>."""
+    if isinstance(schema, Record | Enum | Fixed):
+        return f"member_{schema.name}"
+    if isinstance(schema, Primitive) and schema.logical:
+        return f"member_{schema.logical.replace('-', '_')}"
+    return f"member_{schema.type}"
+
+
 def read_schema_json(path: Path) -> Any:
     """The decoded JSON of an .avsc file; a syntax error names the file and position."""
     text = path.read_text(encoding="utf-8")

@@ -1,0 +1,91 @@
+"""Whether a reader schema can be a Delta table's columns: the gate's checks beyond Avro.
+
+Avro allows what a Delta table cannot hold:
+- a recursive type (a linked list, a tree): its Arrow and Delta type would be infinitely deep;
+- field names that differ only in case (`id` and `ID`) in one record, at any depth: Delta
+  column names are case-insensitive; the same for the member names of a union of several
+  types (`member_<name>`), which become struct fields.
+
+`landing_problems` finds every such place, with the field path (`user.address.ID`), so that
+`avrolake schemas check`, the DAG's schema gate and ingest refuse the subject before any
+data is read, instead of a run dying on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from avrolake.schema import Array, Map, Primitive, Record, Schema, Union, member_name
+
+
+class LandingProblemKind(StrEnum):
+    RECURSIVE_TYPE = "RECURSIVE_TYPE"
+    CASE_INSENSITIVE_DUPLICATE = "CASE_INSENSITIVE_DUPLICATE"
+
+
+@dataclass(frozen=True)
+class LandingProblem:
+    kind: LandingProblemKind
+    path: str  # the field path, dotted from the top-level field ("" for the record itself)
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind.value, "path": self.path, "message": self.message}
+
+
+def landing_problems(reader: Record) -> list[LandingProblem]:
+    """Every place where the reader schema cannot be a Delta table's columns."""
+    problems: list[LandingProblem] = []
+    _walk(reader, "", (), problems)
+    return problems
+
+
+def _walk(schema: Schema, path: str, enclosing: tuple[int, ...], out: list[LandingProblem]) -> None:
+    if isinstance(schema, Record):
+        if id(schema) in enclosing:
+            out.append(
+                LandingProblem(
+                    LandingProblemKind.RECURSIVE_TYPE,
+                    path,
+                    f"record {schema.fullname} holds itself at {path or '/'}: a recursive type "
+                    "has no Delta column type (it would be infinitely nested); remove the "
+                    "recursion from the reader schema, e.g. store the nested part as a string",
+                )
+            )
+            return
+        names = [f.name for f in schema.fields]
+        _duplicates(names, f"fields of record {schema.fullname}", path, out)
+        for field in schema.fields:
+            inner = f"{path}.{field.name}" if path else field.name
+            _walk(field.type, inner, (*enclosing, id(schema)), out)
+    elif isinstance(schema, Union):
+        members = [member_name(b) for b in schema.branches if not _is_null(b)]
+        if len(members) > 1:
+            _duplicates(members, "members of a union of several types", path, out)
+        for branch in schema.branches:
+            _walk(branch, path, enclosing, out)
+    elif isinstance(schema, Array):
+        _walk(schema.items, f"{path}[]", enclosing, out)
+    elif isinstance(schema, Map):
+        _walk(schema.values, f"{path}{{}}", enclosing, out)
+
+
+def _duplicates(names: list[str], what: str, path: str, out: list[LandingProblem]) -> None:
+    seen: dict[str, str] = {}
+    for name in names:
+        first = seen.setdefault(name.lower(), name)
+        if first is name:
+            continue
+        out.append(
+            LandingProblem(
+                LandingProblemKind.CASE_INSENSITIVE_DUPLICATE,
+                f"{path}.{name}" if path else name,
+                f"{what} {first!r} and {name!r} at {path or '/'} are one name to Delta, whose "
+                "column names are case-insensitive; rename one of them",
+            )
+        )
+
+
+def _is_null(schema: Schema) -> bool:
+    return isinstance(schema, Primitive) and schema.type == "null"

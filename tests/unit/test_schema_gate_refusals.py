@@ -1,0 +1,112 @@
+"""What a Delta table cannot hold is refused at the schema gate, with the field path: a
+recursive type (a linked list) and names that differ only in case (`id` and `ID`), at any
+depth. `avrolake schemas check` reports it; ingest refuses the subject before reading any
+file, never dying with a RecursionError or a delta-rs traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from avrolake.cli import main
+from avrolake.errors import UnlandableSchemaError
+from avrolake.registry.landable import LandingProblemKind, landing_problems
+from avrolake.schema import Record, parse_schema
+from tests.unit.one_subject import ingest, registry
+
+pytestmark = pytest.mark.unit
+K = LandingProblemKind
+LINKED = {
+    "type": "record",
+    "name": "Node",
+    "fields": [
+        {"name": "value", "type": "long"},
+        {"name": "next", "type": ["null", "Node"], "default": None},
+    ],
+}
+ID_TWICE = {
+    "type": "record",
+    "name": "User",
+    "fields": [{"name": "id", "type": "long"}, {"name": "ID", "type": "string"}],
+}
+
+
+def record(name: str, *fields: tuple[str, Any]) -> dict[str, Any]:
+    return {"type": "record", "name": name, "fields": [{"name": n, "type": t} for n, t in fields]}
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        pytest.param(LINKED, [(K.RECURSIVE_TYPE, "next")], id="a linked list is recursive"),
+        pytest.param(record("Tree", ("kids", {"type": "array", "items": "Tree"})),
+                     [(K.RECURSIVE_TYPE, "kids[]")], id="a tree through an array is recursive"),
+        pytest.param(ID_TWICE, [(K.CASE_INSENSITIVE_DUPLICATE, "ID")],
+                     id="id and ID at the top level collide"),
+        pytest.param(record("R", ("user", record("U", ("geo", {"type": "map", "values": record(
+                         "G", ("City", "string"), ("city", "string"))})))),
+                     [(K.CASE_INSENSITIVE_DUPLICATE, "user.geo{}.city")],
+                     id="City and city inside a map of records collide"),
+        pytest.param(record("R", ("v", ["null", record("a.A", ("x", "int")),
+                                        record("b.A", ("y", "int"))])),
+                     [(K.CASE_INSENSITIVE_DUPLICATE, "v.member_A")],
+                     id="two union records of one short name share a member"),
+        pytest.param(record("R", ("id", "long"), ("user", record("U", ("id", "long")))), [],
+                     id="one name in two records is fine"),
+    ],
+)  # fmt: skip
+def test_landing_problems_name_the_field_path(schema: Any, expected: list[Any]) -> None:
+    parsed = parse_schema(schema)
+    assert isinstance(parsed, Record)
+    assert [(p.kind, p.path) for p in landing_problems(parsed)] == expected
+
+
+@pytest.mark.parametrize(
+    ("schema", "kind", "path"),
+    [
+        pytest.param(LINKED, "RECURSIVE_TYPE", "next", id="a linked list"),
+        pytest.param(ID_TWICE, "CASE_INSENSITIVE_DUPLICATE", "ID", id="id and ID"),
+    ],
+)
+def test_schemas_check_refuses_the_subject(
+    tmp_path: Path, schema: Any, kind: str, path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = registry(tmp_path, [schema])
+    assert main(["schemas", "check", "--registry", str(root), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    (violation,) = report["subjects"]["subject"]["violations"]
+    assert (violation["kind"], violation["path"], violation["direction"]) == (kind, path, "delta")
+
+
+@pytest.mark.parametrize(
+    ("schema", "record", "reason"),
+    [
+        pytest.param(LINKED, {"value": 1, "next": {"value": 2, "next": None}},
+                     "RECURSIVE_TYPE: record Node holds itself at next", id="a linked list"),
+        pytest.param(ID_TWICE, {"id": 1, "ID": "one"},
+                     "CASE_INSENSITIVE_DUPLICATE: fields of record User 'id' and 'ID' at /",
+                     id="id and ID"),
+    ],
+)  # fmt: skip
+def test_ingest_refuses_the_subject_before_reading_a_file(
+    tmp_path: Path, schema: Any, record: Any, reason: str
+) -> None:
+    with pytest.raises(UnlandableSchemaError) as caught:
+        ingest(tmp_path, [schema], [(schema, [record])])
+    assert reason in str(caught.value)
+    assert caught.value.exit_code == 1
+    assert not (tmp_path / "table").exists()
+
+
+def test_the_ingest_command_exits_1_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = registry(tmp_path, [LINKED])
+    (tmp_path / "raw").mkdir()
+    code = main(["ingest", "--source", str(tmp_path / "raw"), "--table",
+                 str(tmp_path / "table"), "--registry", str(root)])  # fmt: skip
+    assert code == 1
+    assert "cannot be landed in a Delta table: RECURSIVE_TYPE" in capsys.readouterr().err
