@@ -48,5 +48,6 @@ def ingest(
     summary = run_ingest(config(root, versions), SerialRunner()).as_dict()
     names = [f["name"] for f in versions[-1]["fields"]]
     columns = ", ".join(f'"{n}"' for n in names)
-    rows = sql(str(root / "table"), f'SELECT {columns} FROM t ORDER BY "_source_file", "{names[0]}"')
+    order = f'"_source_file", "{names[0]}"'
+    rows = sql(str(root / "table"), f"SELECT {columns} FROM t ORDER BY {order}")
     return summary, rows

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 import fastavro
 import pyarrow as pa
@@ -68,5 +67,3 @@ def test_a_run_with_time_fields_lands_them_in_delta(
     summary, rows = ingest(tmp_path, [CLOCK], [(CLOCK, RECORDS)])
     assert (summary["files_ingested"], summary["records_written"]) == (1, 2)
     assert rows == LANDED
-
-

@@ -138,7 +138,7 @@ def _members(union: list[Any]) -> list[str]:
         pytest.param(["null", "int", "long"], ("int", 3), ["null", "long", "int"], "member_int", 3,
                      id="a writer union branch int lands in the reader's int"),
         pytest.param(["null", "int", "long"], ("long", 2**40), ["null", "long", "int"],
-                     "member_long", 2**40, id="a writer union branch long lands in the reader's long"),
+                     "member_long", 2**40, id="a writer union branch long lands in reader long"),
         pytest.param(["null", "int", "long"], ("int", 3), ["null", "long", "string"],
                      "member_long", 3, id="two writer branches may land in one reader member"),
         pytest.param(A, {"x": 1}, ["null", B_Y, {**A, "name": "A2", "aliases": ["A"]}],
@@ -149,6 +149,4 @@ def test_a_writer_type_resolves_into_the_reader_union_exact_first(
     writer_type: Any, value: Any, reader_union: list[Any], member: str, expected: Any, decoder: str
 ) -> None:
     members = _members(reader_union)
-    assert landed(writer_type, [value], decoder, reader_union) == [
-        only(member, expected, members)
-    ]
+    assert landed(writer_type, [value], decoder, reader_union) == [only(member, expected, members)]
