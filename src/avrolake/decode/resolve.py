@@ -14,9 +14,8 @@ its exact result cannot be reproduced column by column, construction raises
 resolver returns is always the table the fastavro path would have returned.
 
 Errors a record can still raise, as the fastavro path raises them:
-- `QuarantineError(CORRUPT_DATA)`: bytes read as a string that are not UTF-8; a date, time or
-  timestamp that fastavro's conversion to Python objects cannot represent (years 1 to 9999,
-  a time of day with an hour outside 0..23);
+- `QuarantineError(CORRUPT_DATA)`: bytes read as a string that are not UTF-8; a date or
+  timestamp that fastavro's conversion to Python objects cannot represent (years 1 to 9999);
 - `QuarantineError(INCOMPATIBLE_SCHEMA)`: a record uses what the reader cannot read (a writer
   union branch, an enum symbol without a reader default). The fastavro path quarantines such
   files with this kind before reading them (`ReaderPlan.incompatibility`), which checks every
