@@ -20,6 +20,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from avrolake.config import default_quarantine_uri, ledger_uri
 from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
+from avrolake.lake.columns import KEPT_KEY
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
 
@@ -148,11 +149,13 @@ class TableRef:
         schema: pa.Schema,
         renames: Mapping[str, Sequence[str]] | None = None,
         loaded: DeltaTable | None = None,
+        needs_values: Mapping[str, str] | None = None,
     ) -> DeltaTable:
         """Load the table, creating it (version 0) on the first run and adding new columns.
 
         `renames` maps a reader field to its aliases (its earlier names); `loaded`: the
-        table as the caller just loaded it (None: load it here).
+        table as the caller just loaded it (None: load it here); `needs_values`: reader
+        columns that rows already landed must not read as NULL, with the reason.
         """
         partition_by = self.settings.partition_columns if self.settings else []
         table = loaded if loaded is not None else self.load()
@@ -177,7 +180,7 @@ class TableRef:
                 "partitioning: restore the settings (table.json / --partition-field / "
                 "--partition-column) or land into a new table"
             )
-        evolve_schema(table, self.uri, schema, renames or {})
+        evolve_schema(table, self.uri, schema, renames or {}, needs_values or {})
         return table
 
 
@@ -196,14 +199,22 @@ def renamed_columns(
 
 
 def evolve_schema(
-    table: DeltaTable, uri: str, schema: pa.Schema, renames: Mapping[str, Sequence[str]]
+    table: DeltaTable,
+    uri: str,
+    schema: pa.Schema,
+    renames: Mapping[str, Sequence[str]],
+    needs_values: Mapping[str, str] | None = None,
 ) -> None:
     """Add the reader's new columns; refuse a change Delta cannot make in place.
 
-    A type change, or a rename through aliases (adding the new name would leave its old rows
-    NULL), needs `avrolake migrate`, which rewrites the table once.
+    A type change, a rename through aliases (adding the new name would leave its old rows
+    NULL), a new column that landed rows must not read as NULL (`needs_values`: a non-NULL
+    default, or a field older writers wrote) and a column the reader had removed and now has
+    again need `avrolake migrate`, which rewrites the table once. Columns the reader no
+    longer has are kept, marked with `KEPT_KEY` in their metadata.
     """
     current = pa.schema(table.schema().to_arrow())
+    kept = {f.name for f in current if KEPT_KEY.encode() in (f.metadata or {})}
     changed = [
         f"{f.name}: {current.field(f.name).type} -> {f.type}"
         for f in schema
@@ -213,12 +224,22 @@ def evolve_schema(
         f"{old} renamed to {new}"
         for new, old in renamed_columns(current.names, schema, renames).items()
     ]
+    changed += [
+        f"{f.name} is back in the reader after it was removed" for f in schema if f.name in kept
+    ]
+    added = [f for f in schema if f.name not in current.names]
+    if added and needs_values and table.file_uris():
+        changed += [
+            f"{f.name} added ({needs_values[f.name]})" for f in added if f.name in needs_values
+        ]
     if changed:
         raise SchemaMigrationRequiredError(uri, changed)
-    added = [f for f in schema if f.name not in current.names]
     if added:
         log.info("adding columns %s to %s", [f.name for f in added], uri)
         table.alter.add_columns([DeltaField.from_arrow(f) for f in added])
+    for name in [f.name for f in current if f.name not in schema.names and f.name not in kept]:
+        log.info("column %s of %s is not in the reader: kept with its values", name, uri)
+        table.alter.set_column_metadata(name, {KEPT_KEY: "not in the reader"})
 
 
 def _same_type(old: pa.DataType, new: pa.DataType) -> bool:
