@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable, QueryBuilder, write_deltalake
+from deltalake.exceptions import DeltaError
 
 from avrolake.errors import MigrationError
 from avrolake.lake.columns import KEPT_KEY, WRITER_VERSION
@@ -70,14 +71,20 @@ def migrate_table(ref: TableRef, plan: MigrationPlan) -> Migration:
         QueryBuilder().register("t", table).execute("SELECT * FROM t")
     )
     counts: dict[int | None, int] = {}
+    failed: list[MigrationError] = []
     batches = pa.RecordBatchReader.from_batches(
-        plan.schema, _rewritten(reader, stored, plan, counts, ref.uri)
+        plan.schema, _rewritten(reader, stored, plan, counts, ref.uri, failed)
     )
     partition_by = ref.settings.partition_columns if ref.settings else []
-    write_deltalake(
-        ref.uri, batches, mode="overwrite", schema_mode="overwrite",
-        partition_by=partition_by or None, storage_options=ref.storage_options,
-    )  # fmt: skip
+    try:
+        write_deltalake(
+            ref.uri, batches, mode="overwrite", schema_mode="overwrite",
+            partition_by=partition_by or None, storage_options=ref.storage_options,
+        )  # fmt: skip
+    except DeltaError:
+        if failed:  # delta-rs wraps what the batches raised: nothing was committed
+            raise failed[0] from None
+        raise
     table.update_incremental()
     after = table.version()
     rows = sum(counts.values())
@@ -89,6 +96,21 @@ def migrate_table(ref: TableRef, plan: MigrationPlan) -> Migration:
 
 
 def _rewritten(
+    batches: pa.RecordBatchReader,
+    stored: pa.Schema,
+    plan: MigrationPlan,
+    counts: dict[int | None, int],
+    uri: str,
+    failed: list[MigrationError],
+) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from _rewrite(batches, stored, plan, counts, uri)
+    except MigrationError as exc:
+        failed.append(exc)
+        raise
+
+
+def _rewrite(
     batches: pa.RecordBatchReader,
     stored: pa.Schema,
     plan: MigrationPlan,
