@@ -97,42 +97,50 @@ def evolve(tmp_path: Path, old: dict[str, Any], new: dict[str, Any], rows: list[
     return chain
 
 
+def field(name: str, type_: Any, **more: Any) -> dict[str, Any]:
+    return {"name": name, "type": type_, **more}
+
+
+def renamed(type_: str, name: str = "Inner") -> dict[str, Any]:
+    """A record whose field `a` is renamed to `b` (alias `a`)."""
+    return inner(field("b", type_, aliases=["a"]), name=name)
+
+
+def array(items: Any) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+def map_(values: Any) -> dict[str, Any]:
+    return {"type": "map", "values": values}
+
+
 RENAME_CASES = {
     "field renamed by alias inside a nested record": (
-        record({"name": "r", "type": inner({"name": "a", "type": "string"})}),
-        record({"name": "r", "type": inner({"name": "b", "aliases": ["a"], "type": "string"})}),
+        record(field("r", inner(field("a", "string")))),
+        record(field("r", renamed("string"))),
         [{"id": i, "r": {"a": f"v{i}"}} for i in range(5)],
     ),
     "field renamed inside array<record>": (
-        record({"name": "xs", "type": {"type": "array", "items": inner({"name": "a", "type": "long"})}}),
-        record(
-            {"name": "xs", "type": {"type": "array",
-                                    "items": inner({"name": "b", "aliases": ["a"], "type": "long"})}}
-        ),
+        record(field("xs", array(inner(field("a", "long"))))),
+        record(field("xs", array(renamed("long")))),
         [{"id": i, "xs": [{"a": i}, {"a": -i}]} for i in range(5)] + [{"id": 9, "xs": []}],
     ),
     "field renamed inside map<record>": (
-        record({"name": "m", "type": {"type": "map", "values": inner({"name": "a", "type": "int"})}}),
-        record(
-            {"name": "m", "type": {"type": "map",
-                                   "values": inner({"name": "b", "aliases": ["a"], "type": "int"})}}
-        ),
+        record(field("m", map_(inner(field("a", "int"))))),
+        record(field("m", map_(renamed("int")))),
         [{"id": i, "m": {"k": {"a": i}}} for i in range(5)],
     ),
     "field renamed inside a union member record": (
-        record({"name": "u", "type": ["null", inner({"name": "a", "type": "int"}, name="A"), "string"]}),
-        record(
-            {"name": "u", "type": ["null", inner({"name": "b", "aliases": ["a"], "type": "int"}, name="A"),
-                                   "string"]}
-        ),
+        record(field("u", ["null", inner(field("a", "int"), name="A"), "string"])),
+        record(field("u", ["null", renamed("int", name="A"), "string"])),
         [{"id": 1, "u": {"a": 5}}, {"id": 2, "u": "text"}, {"id": 3, "u": None}],
     ),
     "top-level field renamed by alias": (
-        record({"name": "a", "type": "string"}),
-        record({"name": "b", "aliases": ["a"], "type": "string"}),
+        record(field("a", "string")),
+        record(field("b", "string", aliases=["a"])),
         [{"id": 1, "a": "x"}],
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(
@@ -189,26 +197,28 @@ TS_MILLIS = {"type": "long", "logicalType": "timestamp-millis"}
 DECIMAL = {"type": "bytes", "logicalType": "decimal", "precision": 5, "scale": 2}
 DEFAULT_CASES = {
     "nested record field": (
-        {"name": "r", "type": inner({"name": "a", "type": "int"}, {"name": "c", "type": "int", "default": 7})},
+        field("r", inner(field("a", "int"), field("c", "int", default=7))),
         {"r": {"a": 1, "c": 7}},
     ),
-    "top-level int": ({"name": "c", "type": "int", "default": 3}, {"c": 3}),
+    "top-level int": (field("c", "int", default=3), {"c": 3}),
     "enum": (
-        {"name": "c", "type": {"type": "enum", "name": "E", "symbols": ["X", "Y"]}, "default": "Y"},
+        field("c", {"type": "enum", "name": "E", "symbols": ["X", "Y"]}, default="Y"),
         {"c": "Y"},
     ),
-    "bytes": ({"name": "c", "type": "bytes", "default": "\u00ff\u0000"}, {"c": b"\xff\x00"}),
-    "fixed": ({"name": "c", "type": {"type": "fixed", "name": "F", "size": 2}, "default": "ab"}, {"c": b"ab"}),
+    "bytes": (field("c", "bytes", default="\u00ff\u0000"), {"c": b"\xff\x00"}),
+    "fixed": (field("c", {"type": "fixed", "name": "F", "size": 2}, default="ab"), {"c": b"ab"}),
     "timestamp-millis in a nested record": (  # nested: a top-level one would partition
-        {"name": "r", "type": inner({"name": "a", "type": "int"},
-                                    {"name": "t", "type": TS_MILLIS, "default": 1000})},
+        field("r", inner(field("a", "int"), field("t", TS_MILLIS, default=1000))),
         {"r": {"a": 1, "t": dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.UTC)}},
     ),
-    "bytes decimal": ({"name": "c", "type": DECIMAL, "default": "\u0001\u0000"}, {"c": decimal.Decimal("2.56")}),
+    "bytes decimal": (field("c", DECIMAL, default="\u0001\u0000"), {"c": decimal.Decimal("2.56")}),
     "record with its own defaults": (
-        {"name": "c", "type": inner({"name": "p", "type": "string", "default": "q"},
-                                    {"name": "z", "type": ["null", "long"], "default": None}, name="C"),
-         "default": {}},
+        field(
+            "c",
+            inner(field("p", "string", default="q"), field("z", ["null", "long"], default=None),
+                  name="C"),
+            default={},
+        ),
         {"c": {"p": "q", "z": None}},
     ),
 }  # fmt: skip
@@ -220,11 +230,9 @@ DEFAULT_CASES = {
 def test_added_field_gives_old_rows_the_default(
     tmp_path: Path, added: dict[str, Any], expected: dict[str, Any]
 ) -> None:
-    base = {"name": "r", "type": inner({"name": "a", "type": "int"})}
+    base = field("r", inner(field("a", "int")))
     old = record(base)
-    new = record(added) if added["name"] != "r" else record(added)
-    if added["name"] != "r":
-        new = record(base, added)
+    new = record(added) if added["name"] == "r" else record(base, added)
     chain = evolve(tmp_path, old, new, [{"id": 1, "r": {"a": 1}}])
     columns = ", ".join(expected)
     assert sql(chain.table(), f"SELECT {columns} FROM t") == [expected]
