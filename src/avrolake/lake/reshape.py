@@ -144,7 +144,8 @@ def _part(part: Take | Constant | Nulls, array: pa.Array, where: str) -> pa.Arra
 def _take(take: Take, array: pa.Array, where: str) -> pa.Array:
     if take.source is None:
         return apply(take.node, array, where)
-    child = array.field(take.source)
+    # the child with the struct's own NULLs: values under a NULL struct are not values
+    child = pc.struct_field(array, [array.type.get_field_index(take.source)])
     return apply(take.node, child, f"{where}.{take.source}" if where else take.source)
 
 
