@@ -356,3 +356,41 @@ def test_a_field_the_table_never_stored_is_refused(
     err = capsys.readouterr().err
     assert "column x (rows of writer v1)" in err
     assert "holds no column for it" in err
+
+
+def test_a_changed_default_needs_migrate_and_rows_without_the_field_get_the_new_one(
+    tmp_path: Path,
+) -> None:
+    """v1 lacks y; v2 adds it with default 1 (landed as 1); v3 changes the default to 2: a
+    fresh read gives v1 rows 2, so ingest asks for migrate, which gives it."""
+    chain = Chain(tmp_path)
+    v1 = record()
+    chain.register(1, v1)
+    chain.register(2, record(field("y", "int", default=1)))
+    chain.write(1, v1, [{"id": 1}])
+    chain.ingest()
+    assert sql(chain.table(), "SELECT y FROM t") == [{"y": 1}]
+    chain.register(3, record(field("y", ["int", "null"], default=2)))
+    with pytest.raises(SchemaMigrationRequiredError, match="y: rows of writer v1 read other"):
+        chain.ingest()
+    assert chain.migrate() == 0
+    assert sql(chain.table(), "SELECT y FROM t") == [{"y": 2}]
+    assert chain.ingest()["files_skipped"] == 1
+    assert chain.rows() == chain.fresh()
+
+
+def test_an_enum_symbol_the_reader_drops_reads_as_its_default_after_migrate(
+    tmp_path: Path,
+) -> None:
+    chain = Chain(tmp_path)
+    abc = {"type": "enum", "name": "E", "symbols": ["A", "B", "C"]}
+    v1 = record(field("e", abc))
+    chain.register(1, v1)
+    chain.write(1, v1, [{"id": 1, "e": "C"}, {"id": 2, "e": "B"}])
+    chain.ingest()
+    chain.register(2, record(field("e", {**abc, "symbols": ["A", "B"], "default": "A"})))
+    with pytest.raises(SchemaMigrationRequiredError, match="e: rows of writer v1"):
+        chain.ingest()
+    assert chain.migrate() == 0
+    assert sql(chain.table(), "SELECT e FROM t ORDER BY id") == [{"e": "A"}, {"e": "B"}]
+    assert chain.rows() == chain.fresh()

@@ -119,6 +119,8 @@ class StoredValue:
             node = self.node(values, reader.values, stored.item_type, f"{where}{{}}")
             return _shortcut(Entries(target, node), stored)
         if isinstance(reader, Enum) and pa.types.is_string(stored):
+            if isinstance(writer, Enum) and set(writer.symbols) <= set(reader.symbols):
+                return Cast(target)  # every written symbol reads as itself
             return Symbols(frozenset(reader.symbols), reader.default)
         return self._leaf(writer, stored, target, where)
 

@@ -23,17 +23,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 
 from avrolake.compatibility import check_compatibility
 from avrolake.compatibility.rules import writer_field_for
-from avrolake.decode import arrow_type
-from avrolake.errors import MigrationError
+from avrolake.decode import arrow_schema, arrow_type
+from avrolake.errors import MigrationError, RegistryError
 from avrolake.ingest.convert import StoredValue
 from avrolake.ingest.defaults import python_value
 from avrolake.lake.migrate import KEPT_KEY, MigrationPlan
 from avrolake.lake.reshape import Cast, Constant, Fields, Nulls, Take
+from avrolake.lake.table import recorded_reader
+from avrolake.registry import Registry
 from avrolake.schema import Record, Schema
 
 
@@ -147,3 +150,51 @@ def needs_values(
                 found[rfield.name] = f"writer v{version} wrote it"
                 break
     return found
+
+
+def value_changes(
+    loaded: Any, registry: Registry, subject: str, reader: Record, version: int
+) -> tuple[str, ...]:
+    """What `reader` reads differently, in columns the table holds under the same type, from
+    the reader the table's rows were landed or migrated with (its recorded version): another
+    default for a field a writer lacks, an enum symbol read differently. Every registered
+    writer both readers read is compared; rows of such writers need `migrate`. Nothing for a
+    new table, or one whose reader was not recorded."""
+    previous_version = recorded_reader(loaded) if loaded is not None else None
+    if previous_version is None or previous_version == version:
+        return ()
+    try:
+        previous = registry.version(subject, previous_version).schema
+    except RegistryError:
+        return ()
+    if not isinstance(previous, Record):
+        return ()
+    stored = pa.struct(list(arrow_schema(previous)))
+    old_types = {f.name: arrow_type(f.type) for f in previous.fields}
+    common = {f.name for f in reader.fields if old_types.get(f.name) == arrow_type(f.type)}
+    found: dict[str, str] = {}
+    for writer in registry.versions(subject):
+        before = _parts(writer.version, writer.schema, previous, stored)
+        after = _parts(writer.version, writer.schema, reader, stored)
+        if before is None or after is None:
+            continue
+        for name in sorted(common - set(found)):
+            if before[name] != after[name]:
+                found[name] = (
+                    f"{name}: rows of writer v{writer.version} read other values under reader "
+                    f"v{version} than under v{previous_version}, which landed them"
+                )
+    return tuple(found.values())
+
+
+def _parts(
+    version: int, writer: Schema, reader: Record, stored: pa.StructType
+) -> dict[str, Any] | None:
+    """The plan's part per reader field for this writer (None: the reader cannot read it)."""
+    if not isinstance(writer, Record) or check_compatibility(writer, reader):
+        return None
+    try:
+        parts = StoredValue("", version, stored, "").record_parts(writer, reader)
+    except MigrationError:
+        return None
+    return {f.name: p for f, p in zip(reader.fields, parts, strict=True)}

@@ -21,7 +21,7 @@ import pyarrow as pa
 from avrolake.config import IngestConfig, PartitionOverride
 from avrolake.decode import ReaderPlan, reader_plan
 from avrolake.errors import ConfigError, QuarantineKind
-from avrolake.ingest.evolve import needs_values
+from avrolake.ingest.evolve import needs_values, value_changes
 from avrolake.ingest.plan import SourceFile, discover, plan_groups
 from avrolake.ingest.summary import RunSummary
 from avrolake.ingest.worker import (
@@ -89,6 +89,8 @@ class Target:
     reader_fingerprint: str = ""
     # reader columns that landed rows must not read as NULL when added: {column: why}
     needs_values: dict[str, str] = field(default_factory=dict)
+    # what the reader reads differently in rows the table holds (they need `migrate`)
+    value_changes: tuple[str, ...] = ()
     # the table as loaded while resolving (None: it did not exist yet); never shipped to tasks
     loaded: Any = field(default=None, compare=False, repr=False)
 
@@ -132,6 +134,7 @@ def resolve_target(
         table_schema(plan.data_schema, settings),
         reader_fingerprint(reader.doc),
         needs_values(plan.reader, writers, reader.version),
+        value_changes(loaded, registry, name, plan.reader, reader.version),
         loaded,
     )
 
@@ -235,7 +238,12 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
     files = discover(source, config.backfill)
     summary = RunSummary(config.run_id, files_seen=len(files))
     table = target.table.open_or_create(
-        target.schema, target.renames, target.loaded, target.needs_values
+        target.schema,
+        target.renames,
+        target.loaded,
+        target.needs_values,
+        reader_version=target.reader_version,
+        value_changes=target.value_changes,
     )
     base_version = table.version()
     summary.table_version = base_version

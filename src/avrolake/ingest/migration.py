@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from avrolake.config import PartitionOverride
@@ -47,5 +47,5 @@ def run_migration(
         target.schema,
         drop_removed=drop_removed,
     )
-    done = migrate_table(target.table, plan)
+    done = migrate_table(target.table, replace(plan, reader_version=target.reader_version))
     return MigrationRun(target.subject, target.reader_version, plan, done)

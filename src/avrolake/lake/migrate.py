@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,7 +23,7 @@ from deltalake.exceptions import DeltaError
 from avrolake.errors import MigrationError
 from avrolake.lake.columns import KEPT_KEY, WRITER_VERSION
 from avrolake.lake.reshape import Fields, ValueProblem, apply
-from avrolake.lake.table import TableRef, query
+from avrolake.lake.table import TableRef, query, with_reader
 
 log = logging.getLogger(__name__)
 __all__ = ["KEPT_KEY", "Migration", "MigrationPlan", "migrate_table", "stored_schema"]
@@ -40,6 +40,7 @@ class MigrationPlan:
     kept: tuple[str, ...] = ()  # columns the reader lacks, kept with their values
     dropped: tuple[str, ...] = ()  # columns the reader lacks, dropped (asked for)
     filled: tuple[str, ...] = ()  # values some writers never wrote: the reader's defaults
+    reader_version: int | None = None  # recorded as the table's reader, in the same commit
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def migrate_table(ref: TableRef, plan: MigrationPlan) -> Migration:
     )
     counts: dict[int | None, int] = {}
     failed: list[MigrationError] = []
+    plan = replace(plan, schema=with_reader(plan.schema, plan.reader_version))
     batches = pa.RecordBatchReader.from_batches(
         plan.schema, _rewritten(reader, stored, plan, counts, ref.uri, failed)
     )

@@ -20,7 +20,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from avrolake.config import default_quarantine_uri, ledger_uri
 from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
-from avrolake.lake.columns import KEPT_KEY
+from avrolake.lake.columns import KEPT_KEY, READER_KEY, SOURCE_FILE
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
 
@@ -150,12 +150,17 @@ class TableRef:
         renames: Mapping[str, Sequence[str]] | None = None,
         loaded: DeltaTable | None = None,
         needs_values: Mapping[str, str] | None = None,
+        *,
+        reader_version: int | None = None,
+        value_changes: Sequence[str] = (),
     ) -> DeltaTable:
         """Load the table, creating it (version 0) on the first run and adding new columns.
 
         `renames` maps a reader field to its aliases (its earlier names); `loaded`: the
         table as the caller just loaded it (None: load it here); `needs_values`: reader
-        columns that rows already landed must not read as NULL, with the reason.
+        columns that rows already landed must not read as NULL, with the reason;
+        `value_changes`: what the reader reads differently in rows already landed (they need
+        `migrate`); `reader_version`: recorded as the table's reader once nothing needs it.
         """
         partition_by = self.settings.partition_columns if self.settings else []
         table = loaded if loaded is not None else self.load()
@@ -166,7 +171,7 @@ class TableRef:
             try:
                 return DeltaTable.create(
                     self.uri,
-                    schema,
+                    with_reader(schema, reader_version),
                     partition_by=partition_by or None,
                     storage_options=self.storage_options,
                 )
@@ -180,7 +185,9 @@ class TableRef:
                 "partitioning: restore the settings (table.json / --partition-field / "
                 "--partition-column) or land into a new table"
             )
-        evolve_schema(table, self.uri, schema, renames or {}, needs_values or {})
+        evolve_schema(table, self.uri, schema, renames or {}, needs_values or {}, value_changes)
+        if reader_version is not None and recorded_reader(table) != reader_version:
+            record_reader(table, reader_version)
         return table
 
 
@@ -204,6 +211,7 @@ def evolve_schema(
     schema: pa.Schema,
     renames: Mapping[str, Sequence[str]],
     needs_values: Mapping[str, str] | None = None,
+    value_changes: Sequence[str] = (),
 ) -> None:
     """Add the reader's new columns; refuse a change Delta cannot make in place.
 
@@ -227,6 +235,7 @@ def evolve_schema(
     changed += [
         f"{f.name} is back in the reader after it was removed" for f in schema if f.name in kept
     ]
+    changed += value_changes
     added = [f for f in schema if f.name not in current.names]
     if added and needs_values and table.file_uris():
         changed += [
@@ -240,6 +249,30 @@ def evolve_schema(
     for name in [f.name for f in current if f.name not in schema.names and f.name not in kept]:
         log.info("column %s of %s is not in the reader: kept with its values", name, uri)
         table.alter.set_column_metadata(name, {KEPT_KEY: "not in the reader"})
+
+
+def recorded_reader(table: DeltaTable) -> int | None:
+    """The reader version the table's rows were landed or migrated with (None: not recorded,
+    a table made before it was). It is kept in the column metadata of `_source_file`."""
+    fields = pa.schema(table.schema().to_arrow())
+    if SOURCE_FILE not in fields.names:
+        return None
+    value = (fields.field(SOURCE_FILE).metadata or {}).get(READER_KEY.encode(), b"")
+    return int(value) if value.isdigit() else None
+
+
+def record_reader(table: DeltaTable, version: int) -> None:
+    """Record the table's reader version (a metadata-only commit)."""
+    log.info("recording reader version %d as the reader of the table", version)
+    table.alter.set_column_metadata(SOURCE_FILE, {READER_KEY: str(version)})
+
+
+def with_reader(schema: pa.Schema, version: int | None) -> pa.Schema:
+    """`schema` recording `version` as the table's reader (unchanged without one)."""
+    if version is None or SOURCE_FILE not in schema.names:
+        return schema
+    index = schema.get_field_index(SOURCE_FILE)
+    return schema.set(index, schema.field(index).with_metadata({READER_KEY: str(version)}))
 
 
 def _same_type(old: pa.DataType, new: pa.DataType) -> bool:
