@@ -42,7 +42,6 @@ class StoredValue:
     uri: str
     version: int | None
     root: pa.DataType  # the stored table as a struct
-    where: str
     filled: set[str] = field(default_factory=set)  # value paths given the reader's default
     renamed: dict[str, str] = field(default_factory=dict)  # value path -> stored name it read
 

@@ -121,7 +121,7 @@ def _top_level(
     notes: _Notes,
 ) -> list[Take | Constant | Nulls]:
     record = writer if isinstance(writer, Record) else None
-    value = StoredValue(uri, version, pa.struct(list(stored)), "")
+    value = StoredValue(uri, version, pa.struct(list(stored)))
     parts = value.record_parts(record, reader)
     notes.used |= {p.source for p in parts if isinstance(p, Take) and p.source is not None}
     notes.renamed.update(value.renamed)
@@ -194,7 +194,7 @@ def _parts(
     if not isinstance(writer, Record) or check_compatibility(writer, reader):
         return None
     try:
-        parts = StoredValue("", version, stored, "").record_parts(writer, reader)
+        parts = StoredValue("", version, stored).record_parts(writer, reader)
     except MigrationError:
         return None
     return {f.name: p for f, p in zip(reader.fields, parts, strict=True)}
