@@ -120,6 +120,12 @@ RULES: dict[str, tuple[Any, Any, Any, list[Any], list[Any]]] = {
         [{"n": {"member_A": {"b": 1}, "member_string": None}},
          {"n": {"member_A": None, "member_string": "s"}}, {"n": None}],
     ),
+    "a union member record renamed by alias moves to the new member": (
+        one(["null", A_INT, "string"]), one(["null", A_INT, "string"]),
+        one(["null", {**A_INT, "name": "A2", "aliases": ["A"]}, "string"]),
+        [{"n": {"member_A": {"a": 1}, "member_string": None}}],
+        [{"n": {"member_A2": {"a": 1}, "member_string": None}}],
+    ),
     "added nested field takes its default, a NULL record stays NULL": (
         one(A_INT), one(A_INT),
         one(field_rec([{"name": "a", "type": "int"}, {"name": "c", "type": "long", "default": 9}],
