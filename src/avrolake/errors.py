@@ -106,6 +106,24 @@ class SchemaMigrationRequiredError(ViolationError):
         )
 
 
+class MigrationError(ViolationError):
+    """`migrate` cannot make the table equal a fresh read of its sources with the reader
+    schema; nothing was written. `column` is the value's path (`geo.city`, `tags[]`), `writer`
+    the writer version whose rows are concerned (None: every writer, or an unregistered one)."""
+
+    def __init__(self, table_uri: str, column: str, writer: int | None, why: str, fix: str) -> None:
+        self.table_uri = table_uri
+        self.column = column
+        self.writer = writer
+        self.why = why
+        self.fix = fix
+        rows = "rows of unregistered writers" if writer is None else f"rows of writer v{writer}"
+        super().__init__(
+            f"cannot migrate {table_uri}: column {column or '/'} ({rows}): {why}. {fix}. "
+            "Nothing was changed."
+        )
+
+
 class CommitConflictError(ViolationError):
     """Other runs kept committing to the table; nothing of this run was committed."""
 

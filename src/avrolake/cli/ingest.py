@@ -150,12 +150,18 @@ def register(commands: Any) -> None:
     status.set_defaults(run=run_status)
     migrate = commands.add_parser(
         "migrate",
-        help="rewrite a table once to the reader schema's column types",
-        description="Rewrite a Delta table with the latest reader schema's types (e.g. after an "
-        "int->long promotion). Ingest refuses to run until this is done; nothing is cast silently.",
+        help="rewrite a table once so that it equals a fresh read with the latest reader",
+        description="Rewrite a Delta table once so that every row equals a fresh read of its "
+        "source with the latest reader schema (renames, promotions, defaults at any depth). "
+        "Ingest refuses to run until this is done; nothing is cast silently.",
     )
     migrate.add_argument("--table", required=True)
     _add_registry_arguments(migrate)
+    migrate.add_argument(
+        "--drop-removed-columns",
+        action="store_true",
+        help="drop the columns the reader no longer has (default: keep them and their values)",
+    )
     migrate.set_defaults(run=run_migrate)
 
 
@@ -225,18 +231,27 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from avrolake.ingest import resolve_target
-    from avrolake.lake.migrate import migrate_table
+    from avrolake.ingest.migration import run_migration
 
     s3 = S3Options.from_env(os.environ)
-    target = resolve_target(
-        args.registry, args.subject or None, _partitioning(args), args.table, s3
+    run = run_migration(
+        args.registry,
+        args.subject or None,
+        _partitioning(args),
+        args.table,
+        s3,
+        drop_removed=args.drop_removed_columns,
     )
-    done = migrate_table(target.table, target.schema, target.renames)
-    renamed = ", ".join(f"{old} -> {new}" for new, old in done.renamed.items()) or "none"
+    plan, done = run.plan, run.done
+    renamed = ", ".join(f"{old} -> {new}" for new, old in plan.renamed.items()) or "none"
     print(
-        f"migrated {args.table} to {target.subject} v{target.reader_version}: "
+        f"migrated {args.table} to {run.subject} v{run.reader_version}: "
         f"{done.rows} rows rewritten in one commit (table version {done.version_before} -> "
         f"{done.version_after}); renamed columns: {renamed}"
+    )
+    print(f"kept columns (not in the reader, values kept): {', '.join(plan.kept) or 'none'}")
+    print(f"dropped columns: {', '.join(plan.dropped) or 'none'}")
+    print(
+        f"defaults filled for rows of writers without the field: {', '.join(plan.filled) or 'none'}"
     )
     return 0

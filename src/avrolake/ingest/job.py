@@ -21,6 +21,7 @@ import pyarrow as pa
 from avrolake.config import IngestConfig, PartitionOverride
 from avrolake.decode import ReaderPlan, reader_plan
 from avrolake.errors import ConfigError, QuarantineKind
+from avrolake.ingest.evolve import needs_values, value_changes
 from avrolake.ingest.plan import SourceFile, discover, plan_groups
 from avrolake.ingest.summary import RunSummary
 from avrolake.ingest.worker import (
@@ -86,6 +87,10 @@ class Target:
     settings: TableSettings
     schema: pa.Schema  # the Delta table's schema
     reader_fingerprint: str = ""
+    # reader columns that landed rows must not read as NULL when added: {column: why}
+    needs_values: dict[str, str] = field(default_factory=dict)
+    # what the reader reads differently in rows the table holds (they need `migrate`)
+    value_changes: tuple[str, ...] = ()
     # the table as loaded while resolving (None: it did not exist yet); never shipped to tasks
     loaded: Any = field(default=None, compare=False, repr=False)
 
@@ -118,6 +123,7 @@ def resolve_target(
     loaded = TableRef.at(table, s3).load()
     ref = TableRef.find(table, s3, quarantine=quarantine or None, settings=settings, loaded=loaded)
     reader = registry.reader(name)
+    writers = {v.version: v.schema for v in registry.versions(name)}
     log.info("subject %s: reader v%d; table %s", name, reader.version, settings.describe())
     return Target(
         name,
@@ -127,6 +133,8 @@ def resolve_target(
         settings,
         table_schema(plan.data_schema, settings),
         reader_fingerprint(reader.doc),
+        needs_values(plan.reader, writers, reader.version),
+        value_changes(loaded, registry, name, plan.reader, reader.version),
         loaded,
     )
 
@@ -229,7 +237,14 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
         )
     files = discover(source, config.backfill)
     summary = RunSummary(config.run_id, files_seen=len(files))
-    table = target.table.open_or_create(target.schema, target.renames, target.loaded)
+    table = target.table.open_or_create(
+        target.schema,
+        target.renames,
+        target.loaded,
+        target.needs_values,
+        reader_version=target.reader_version,
+        value_changes=target.value_changes,
+    )
     base_version = table.version()
     summary.table_version = base_version
     ledger = Ledger(target.table)

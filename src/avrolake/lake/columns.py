@@ -15,6 +15,10 @@ WRITER_FINGERPRINT = "_writer_schema_fingerprint"
 INGESTED_AT = "_ingested_at"
 RUN_ID = "_run_id"
 UNREGISTERED = "unregistered"  # the rows-by-version key of writers the registry lacks
+# Column metadata key marking a column the reader no longer has, kept with its values.
+KEPT_KEY = "avrolake.kept"
+# `_source_file` column metadata: the reader version the rows equal a fresh read with.
+READER_KEY = "avrolake.reader_version"
 
 METADATA_FIELDS = [
     pa.field(SOURCE_FILE, pa.string()),

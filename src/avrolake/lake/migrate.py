@@ -1,26 +1,46 @@
-"""`avrolake migrate`: rewrite a table once when the reader schema changes its columns.
+"""`avrolake migrate`: rewrite a table once so that it equals a fresh read with a new reader.
 
-Delta (delta-rs) cannot widen or rename a column in place, and casting new values into an old
-type silently would lose data, so the ingest stops and asks for this explicit rewrite:
-- a field renamed through aliases reads its old column (every old value keeps its place);
-- values are cast safely to the reader's types (an overflow fails the migration; nothing is
-  truncated); a reader field with no old column is NULL for old rows.
-It streams batch by batch and lands as ONE overwrite commit: a migration that dies before it
-changes nothing, and running it again starts over. Old files stay until `vacuum` runs.
+Delta (delta-rs) cannot widen or rename a column in place. The rewrite applies a column plan
+per writer version (`MigrationPlan`, built above this layer from the registry's schemas:
+renames, promotions, defaults, removed columns) to the stored rows of that writer. A value
+that cannot be converted exactly stops the migration with `MigrationError`; nothing is
+truncated or rounded silently. It streams batch by batch and lands as ONE overwrite commit:
+a migration that dies before it changes nothing, and running it again starts over. Old
+files stay until `vacuum` runs.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
-from deltalake import QueryBuilder, write_deltalake
+import pyarrow.compute as pc
+from deltalake import DeltaTable, QueryBuilder, write_deltalake
+from deltalake.exceptions import DeltaError
 
-from avrolake.lake.table import TableRef, renamed_columns
+from avrolake.errors import MigrationError
+from avrolake.lake.columns import KEPT_KEY, WRITER_VERSION
+from avrolake.lake.reshape import Fields, ValueProblem, apply
+from avrolake.lake.table import TableRef, query, with_reader
 
 log = logging.getLogger(__name__)
+__all__ = ["KEPT_KEY", "Migration", "MigrationPlan", "migrate_table", "stored_schema"]
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    """The table after the rewrite (`schema`) and, per writer version found in the table
+    (None: unregistered writers), how a stored row becomes a row of it."""
+
+    schema: pa.Schema
+    writers: Mapping[int | None, Fields]
+    renamed: Mapping[str, str] = field(default_factory=dict)  # new column -> old column
+    kept: tuple[str, ...] = ()  # columns the reader lacks, kept with their values
+    dropped: tuple[str, ...] = ()  # columns the reader lacks, dropped (asked for)
+    filled: tuple[str, ...] = ()  # values some writers never wrote: the reader's defaults
+    reader_version: int | None = None  # recorded as the table's reader, in the same commit
 
 
 @dataclass(frozen=True)
@@ -28,57 +48,101 @@ class Migration:
     version_before: int
     version_after: int
     rows: int
-    renamed: dict[str, str]  # new column -> the old column it was read from
+    rows_by_writer: dict[int | None, int]
 
 
-def migrate_table(
-    ref: TableRef, schema: pa.Schema, renames: Mapping[str, Sequence[str]] | None = None
-) -> Migration:
-    """Rewrite the table with `schema`, reading renamed fields from their old columns."""
+def stored_schema(table: DeltaTable) -> pa.Schema:
+    """The table's schema as Delta holds it (plain string and binary types)."""
+    return pa.schema(table.schema().to_arrow())
+
+
+def writer_versions(table: DeltaTable) -> list[int | None]:
+    """The writer versions whose rows the table holds (None: unregistered writers)."""
+    rows = query(table, f'SELECT DISTINCT "{WRITER_VERSION}" AS v FROM t')
+    found = {r["v"] for r in rows}
+    return sorted(v for v in found if v is not None) + ([None] if None in found else [])
+
+
+def migrate_table(ref: TableRef, plan: MigrationPlan) -> Migration:
+    """Rewrite the table by `plan` in one overwrite commit."""
     table = ref.require()
     before = table.version()
-    current = pa.schema(table.schema().to_arrow())
-    sources = renamed_columns(current.names, schema, renames or {})
+    stored = stored_schema(table)
     reader = pa.RecordBatchReader.from_stream(
         QueryBuilder().register("t", table).execute("SELECT * FROM t")
     )
-    counter = _Counter()
+    counts: dict[int | None, int] = {}
+    failed: list[MigrationError] = []
+    plan = replace(plan, schema=with_reader(plan.schema, plan.reader_version))
     batches = pa.RecordBatchReader.from_batches(
-        schema, counter.count(_cast_batches(reader, schema, sources))
+        plan.schema, _rewritten(reader, stored, plan, counts, ref.uri, failed)
     )
     partition_by = ref.settings.partition_columns if ref.settings else []
-    write_deltalake(
-        ref.uri, batches, mode="overwrite", schema_mode="overwrite",
-        partition_by=partition_by or None, storage_options=ref.storage_options,
-    )  # fmt: skip
+    try:
+        write_deltalake(
+            ref.uri, batches, mode="overwrite", schema_mode="overwrite",
+            partition_by=partition_by or None, storage_options=ref.storage_options,
+        )  # fmt: skip
+    except DeltaError:
+        if failed:  # delta-rs wraps what the batches raised: nothing was committed
+            raise failed[0] from None
+        raise
     table.update_incremental()
     after = table.version()
+    rows = sum(counts.values())
     log.info(
-        "migrated %s from version %d to %d: %d rows rewritten, renamed %s",
-        ref.uri, before, after, counter.rows, sources or "nothing",
+        "migrated %s from version %d to %d: %d rows rewritten (by writer %s)",
+        ref.uri, before, after, rows, counts,
     )  # fmt: skip
-    return Migration(before, after, counter.rows, sources)
+    return Migration(before, after, rows, counts)
 
 
-class _Counter:
-    def __init__(self) -> None:
-        self.rows = 0
+def _rewritten(
+    batches: pa.RecordBatchReader,
+    stored: pa.Schema,
+    plan: MigrationPlan,
+    counts: dict[int | None, int],
+    uri: str,
+    failed: list[MigrationError],
+) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from _rewrite(batches, stored, plan, counts, uri)
+    except MigrationError as exc:
+        failed.append(exc)
+        raise
 
-    def count(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            self.rows += batch.num_rows
-            yield batch
 
-
-def _cast_batches(
-    batches: pa.RecordBatchReader, schema: pa.Schema, sources: Mapping[str, str]
+def _rewrite(
+    batches: pa.RecordBatchReader,
+    stored: pa.Schema,
+    plan: MigrationPlan,
+    counts: dict[int | None, int],
+    uri: str,
 ) -> Iterator[pa.RecordBatch]:
     for batch in batches:
-        columns = []
-        for field in schema:
-            name = field.name if field.name in batch.schema.names else sources.get(field.name)
-            if name is not None:
-                columns.append(batch.column(name).cast(field.type, safe=True))
-            else:
-                columns.append(pa.nulls(batch.num_rows, field.type))
-        yield pa.RecordBatch.from_arrays(columns, schema=schema)
+        rows = pa.StructArray.from_arrays(
+            [batch.column(f.name).cast(f.type) for f in stored], fields=list(stored)
+        )
+        versions = rows.field(WRITER_VERSION)
+        for version in _present(versions):
+            chosen = versions.is_null() if version is None else pc.equal(versions, version)
+            part = rows.filter(pc.fill_null(chosen, False))
+            if version not in plan.writers:
+                raise MigrationError(
+                    uri, WRITER_VERSION, version, "the plan has no entry for these rows "
+                    "(they landed while the migration was planned)", "Run `avrolake migrate` again",
+                )  # fmt: skip
+            try:
+                new = apply(plan.writers[version], part)
+            except ValueProblem as exc:
+                raise MigrationError(
+                    uri, exc.column, version, exc.why,
+                    "Land the sources of these rows again into a new table with the new reader",
+                ) from exc  # fmt: skip
+            counts[version] = counts.get(version, 0) + len(part)
+            yield pa.RecordBatch.from_arrays(new.flatten(), schema=plan.schema)
+
+
+def _present(versions: pa.Array) -> list[int | None]:
+    found: list[int | None] = [v for v in pc.unique(versions.drop_null()).to_pylist()]
+    return found + ([None] if versions.null_count else [])

@@ -20,6 +20,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from avrolake.config import default_quarantine_uri, ledger_uri
 from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
+from avrolake.lake.columns import KEPT_KEY, READER_KEY, SOURCE_FILE
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
 
@@ -148,11 +149,18 @@ class TableRef:
         schema: pa.Schema,
         renames: Mapping[str, Sequence[str]] | None = None,
         loaded: DeltaTable | None = None,
+        needs_values: Mapping[str, str] | None = None,
+        *,
+        reader_version: int | None = None,
+        value_changes: Sequence[str] = (),
     ) -> DeltaTable:
         """Load the table, creating it (version 0) on the first run and adding new columns.
 
         `renames` maps a reader field to its aliases (its earlier names); `loaded`: the
-        table as the caller just loaded it (None: load it here).
+        table as the caller just loaded it (None: load it here); `needs_values`: reader
+        columns that rows already landed must not read as NULL, with the reason;
+        `value_changes`: what the reader reads differently in rows already landed (they need
+        `migrate`); `reader_version`: recorded as the table's reader once nothing needs it.
         """
         partition_by = self.settings.partition_columns if self.settings else []
         table = loaded if loaded is not None else self.load()
@@ -163,7 +171,7 @@ class TableRef:
             try:
                 return DeltaTable.create(
                     self.uri,
-                    schema,
+                    with_reader(schema, reader_version),
                     partition_by=partition_by or None,
                     storage_options=self.storage_options,
                 )
@@ -177,7 +185,9 @@ class TableRef:
                 "partitioning: restore the settings (table.json / --partition-field / "
                 "--partition-column) or land into a new table"
             )
-        evolve_schema(table, self.uri, schema, renames or {})
+        evolve_schema(table, self.uri, schema, renames or {}, needs_values or {}, value_changes)
+        if reader_version is not None and recorded_reader(table) != reader_version:
+            record_reader(table, reader_version)
         return table
 
 
@@ -196,14 +206,23 @@ def renamed_columns(
 
 
 def evolve_schema(
-    table: DeltaTable, uri: str, schema: pa.Schema, renames: Mapping[str, Sequence[str]]
+    table: DeltaTable,
+    uri: str,
+    schema: pa.Schema,
+    renames: Mapping[str, Sequence[str]],
+    needs_values: Mapping[str, str] | None = None,
+    value_changes: Sequence[str] = (),
 ) -> None:
     """Add the reader's new columns; refuse a change Delta cannot make in place.
 
-    A type change, or a rename through aliases (adding the new name would leave its old rows
-    NULL), needs `avrolake migrate`, which rewrites the table once.
+    A type change, a rename through aliases (adding the new name would leave its old rows
+    NULL), a new column that landed rows must not read as NULL (`needs_values`: a non-NULL
+    default, or a field older writers wrote) and a column the reader had removed and now has
+    again need `avrolake migrate`, which rewrites the table once. Columns the reader no
+    longer has are kept, marked with `KEPT_KEY` in their metadata.
     """
     current = pa.schema(table.schema().to_arrow())
+    kept = {f.name for f in current if KEPT_KEY.encode() in (f.metadata or {})}
     changed = [
         f"{f.name}: {current.field(f.name).type} -> {f.type}"
         for f in schema
@@ -213,12 +232,47 @@ def evolve_schema(
         f"{old} renamed to {new}"
         for new, old in renamed_columns(current.names, schema, renames).items()
     ]
+    changed += [
+        f"{f.name} is back in the reader after it was removed" for f in schema if f.name in kept
+    ]
+    changed += value_changes
+    added = [f for f in schema if f.name not in current.names]
+    if added and needs_values and table.file_uris():
+        changed += [
+            f"{f.name} added ({needs_values[f.name]})" for f in added if f.name in needs_values
+        ]
     if changed:
         raise SchemaMigrationRequiredError(uri, changed)
-    added = [f for f in schema if f.name not in current.names]
     if added:
         log.info("adding columns %s to %s", [f.name for f in added], uri)
         table.alter.add_columns([DeltaField.from_arrow(f) for f in added])
+    for name in [f.name for f in current if f.name not in schema.names and f.name not in kept]:
+        log.info("column %s of %s is not in the reader: kept with its values", name, uri)
+        table.alter.set_column_metadata(name, {KEPT_KEY: "not in the reader"})
+
+
+def recorded_reader(table: DeltaTable) -> int | None:
+    """The reader version the table's rows were landed or migrated with (None: not recorded,
+    a table made before it was). It is kept in the column metadata of `_source_file`."""
+    fields = pa.schema(table.schema().to_arrow())
+    if SOURCE_FILE not in fields.names:
+        return None
+    value = (fields.field(SOURCE_FILE).metadata or {}).get(READER_KEY.encode(), b"")
+    return int(value) if value.isdigit() else None
+
+
+def record_reader(table: DeltaTable, version: int) -> None:
+    """Record the table's reader version (a metadata-only commit)."""
+    log.info("recording reader version %d as the reader of the table", version)
+    table.alter.set_column_metadata(SOURCE_FILE, {READER_KEY: str(version)})
+
+
+def with_reader(schema: pa.Schema, version: int | None) -> pa.Schema:
+    """`schema` recording `version` as the table's reader (unchanged without one)."""
+    if version is None or SOURCE_FILE not in schema.names:
+        return schema
+    index = schema.get_field_index(SOURCE_FILE)
+    return schema.set(index, schema.field(index).with_metadata({READER_KEY: str(version)}))
 
 
 def _same_type(old: pa.DataType, new: pa.DataType) -> bool:

@@ -1,0 +1,265 @@
+"""One writer's stored values -> the new reader's values: the column plan's nodes, by the rules.
+
+`StoredValue.node(writer, reader, stored)` is the plan for one value position: the writer's
+Avro type there (None: unknown, an unregistered writer), the new reader's type, and the Arrow
+type the table stores there. See `avrolake.ingest.evolve` for the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from avrolake.compatibility.rules import branch_matches, names_match, writer_field_for
+from avrolake.decode import arrow_type, member_name
+from avrolake.errors import MigrationError
+from avrolake.ingest.defaults import default_array
+from avrolake.lake.reshape import (
+    Cast,
+    Constant,
+    Entries,
+    Fields,
+    Items,
+    Members,
+    Node,
+    Nulls,
+    Pick,
+    Symbols,
+    Take,
+)
+from avrolake.schema import Array, Enum, Field, Map, Primitive, Record, Schema, Union
+
+REFRESH = "Land the sources of these rows again into a new table with the new reader"
+_INTEGRAL = frozenset({"int", "long"})
+_EXACT_BELOW = {pa.float32(): 2.0**24, pa.float64(): 2.0**53}
+
+
+@dataclass
+class StoredValue:
+    """The plan's context: the table, the writer version, what the plan fills with defaults."""
+
+    uri: str
+    version: int | None
+    root: pa.DataType  # the stored table as a struct
+    filled: set[str] = field(default_factory=set)  # value paths given the reader's default
+    renamed: dict[str, str] = field(default_factory=dict)  # value path -> stored name it read
+
+    def fail(self, where: str, why: str, fix: str = REFRESH) -> MigrationError:
+        return MigrationError(self.uri, where, self.version, why, fix)
+
+    def record_parts(
+        self, writer: Record | None, reader: Record, stored: pa.DataType | None = None,
+        where: str = "",
+    ) -> list[Take | Constant | Nulls]:  # fmt: skip
+        """One part per reader field: read from the stored child holding what the writer
+        wrote, or the reader's default where the writer wrote nothing."""
+        struct = stored if stored is not None else self.root
+        names = {struct.field(i).name for i in range(struct.num_fields)}
+        parts: list[Take | Constant | Nulls] = []
+        for rfield in reader.fields:
+            path = f"{where}.{rfield.name}" if where else rfield.name
+            wfield = writer_field_for(writer, rfield) if writer is not None else None
+            source = _source(rfield, wfield, names)
+            if (wfield is not None) if writer is not None else (source is not None):
+                if source is None:
+                    raise self.fail(
+                        path,
+                        f"the writer wrote field {wfield.name if wfield else rfield.name!r}, "
+                        "but the table holds no column for it (it was dropped, or added after "
+                        "these rows landed)",
+                    )
+                wtype = wfield.type if wfield is not None else None
+                if source != rfield.name:
+                    self.renamed[path] = f"{where}.{source}" if where else source
+                parts.append(
+                    Take(source, self.node(wtype, rfield.type, struct.field(source).type, path))
+                )
+            else:
+                parts.append(self._default(rfield, path))
+        return parts
+
+    def _default(self, rfield: Field, path: str) -> Constant:
+        if not rfield.has_default:
+            raise self.fail(path, "the writer did not write this field and it has no default",
+                            "Give the field a default in the new reader")  # fmt: skip
+        try:
+            value = default_array(rfield.type, rfield.default)
+        except (ValueError, TypeError, OverflowError, pa.ArrowException) as exc:
+            raise self.fail(path, f"its default {rfield.default!r} does not convert ({exc})",
+                            "Fix the default in the new reader") from exc  # fmt: skip
+        self.filled.add(path)
+        return Constant(value)
+
+    def node(self, writer: Schema | None, reader: Schema, stored: pa.DataType, where: str) -> Node:
+        target = arrow_type(reader)
+        if isinstance(reader, Union) and len(_rest(reader)) > 1:
+            return self._members(writer, reader, stored, where)
+        if isinstance(reader, Union):
+            rest = _rest(reader)
+            if not rest:
+                return Nulls(target)
+            reader = rest[0]
+        if _is_members(stored) and not _is_members(target):
+            return self._pick(writer, reader, stored, where)
+        writer = _single(writer, reader)
+        if isinstance(reader, Record):
+            if not pa.types.is_struct(stored):
+                raise self.fail(where, f"the table stores {stored}, not a record")
+            record = writer if isinstance(writer, Record) else None
+            parts = tuple(self.record_parts(record, reader, stored, where))
+            return _shortcut(Fields(target, parts), stored)
+        if isinstance(reader, Array) and pa.types.is_list(stored):
+            items = writer.items if isinstance(writer, Array) else None
+            node = self.node(items, reader.items, stored.value_type, f"{where}[]")
+            return _shortcut(Items(target, node), stored)
+        if isinstance(reader, Map) and pa.types.is_map(stored):
+            values = writer.values if isinstance(writer, Map) else None
+            node = self.node(values, reader.values, stored.item_type, f"{where}{{}}")
+            return _shortcut(Entries(target, node), stored)
+        if isinstance(reader, Enum) and pa.types.is_string(stored):
+            if isinstance(writer, Enum) and set(writer.symbols) <= set(reader.symbols):
+                return Cast(target)  # every written symbol reads as itself
+            return Symbols(frozenset(reader.symbols), reader.default)
+        return self._leaf(writer, stored, target, where)
+
+    def _leaf(self, writer: Schema | None, stored: pa.DataType, target: pa.DataType,
+              where: str) -> Cast:  # fmt: skip
+        if stored == target:
+            return Cast(target)
+        numbers = (pa.types.is_integer, pa.types.is_floating)
+        if any(t(stored) for t in numbers) and any(t(target) for t in numbers):
+            integral = bool(_written_types(writer) & _INTEGRAL)
+            rounded = pa.types.is_floating(stored) and integral
+            return Cast(target, _EXACT_BELOW[stored] if rounded else None)
+        texts = (pa.string(), pa.binary())
+        if stored in texts and target in texts:
+            return Cast(target)
+        raise self.fail(where, f"the table stores {stored}, which does not become {target} "
+                        "by any Avro promotion")  # fmt: skip
+
+    def _members(self, writer: Schema | None, reader: Union, stored: pa.DataType,
+                 where: str) -> Members:  # fmt: skip
+        """A reader union of several types: each written branch into the member the
+        specification resolves it to (an exact match first, then a promotion)."""
+        target = arrow_type(reader)
+        members = _rest(reader)
+        takes: list[list[Take]] = [[] for _ in members]
+        if writer is None and _is_members(stored):  # unregistered: stored members by name
+            for i, member in enumerate(members):
+                name = member_name(member)
+                if stored.get_field_index(name) >= 0:
+                    node = self.node(None, member, stored.field(name).type, f"{where}.{name}")
+                    takes[i].append(Take(name, node))
+            return Members(target, tuple(tuple(t) for t in takes))
+        branches = _branches(writer, stored, members)
+        if not branches:
+            raise self.fail(where, f"the table stores {stored}, which no branch of the new "
+                            "union holds, and the writer is not registered")  # fmt: skip
+        for branch in branches:
+            chosen = _resolve_branch(branch, members)
+            if chosen is None:
+                raise self.fail(where, f"no branch of the new union reads {branch.type}")
+            slot, slot_type = self._slot(branch, members[chosen], stored, where)
+            path = f"{where}.{member_name(members[chosen])}"
+            takes[chosen].append(Take(slot, self.node(branch, members[chosen], slot_type, path)))
+        return Members(target, tuple(tuple(t) for t in takes))
+
+    def _pick(self, writer: Schema | None, reader: Schema, stored: pa.DataType,
+              where: str) -> Pick:  # fmt: skip
+        """The table stores a union struct where the new reader has one type."""
+        sources = []
+        for branch in _branches(writer, stored, [reader]):
+            slot, slot_type = self._slot(branch, reader, stored, where)
+            sources.append(Take(slot, self.node(branch, reader, slot_type, where)))
+        return Pick(arrow_type(reader), tuple(sources))
+
+    def _slot(self, branch: Schema, chosen: Schema, stored: pa.DataType,
+              where: str) -> tuple[str | None, pa.DataType]:  # fmt: skip
+        """Where the table stores the values of a written branch: its union member (named
+        by the written type, or by the type the older reader read it as), or the value."""
+        if not _is_members(stored):
+            return None, stored
+        for name in (member_name(branch), member_name(chosen)):
+            if stored.get_field_index(name) >= 0:
+                return name, stored.field(name).type
+        raise self.fail(where, f"the table stores no union member for the writer's {branch.type} "
+                        "values")  # fmt: skip
+
+
+def _source(rfield: Field, wfield: Field | None, names: set[str]) -> str | None:
+    """The stored child holding a field: the writer's name, the reader's, then its aliases."""
+    order = ([wfield.name] if wfield else []) + [rfield.name, *rfield.aliases]
+    return next((n for n in order if n in names), None)
+
+
+def _rest(union: Union) -> list[Schema]:
+    return [b for b in union.branches if not (isinstance(b, Primitive) and b.type == "null")]
+
+
+def _single(writer: Schema | None, reader: Schema) -> Schema | None:
+    """A writer union read by a single type: the branch that type reads (or the union, for
+    leaves, whose branches all promote into one stored value)."""
+    if not isinstance(writer, Union):
+        return writer
+    rest = _rest(writer)
+    if isinstance(reader, Record | Array | Map | Enum):
+        return next((b for b in rest if branch_matches(b, reader)), None)
+    return writer
+
+
+def _branches(writer: Schema | None, stored: pa.DataType, members: list[Schema]) -> list[Schema]:
+    if writer is None:
+        found = [m for m in members if arrow_type(m) == stored]
+        return found[:1]
+    return _rest(writer) if isinstance(writer, Union) else [writer]
+
+
+def _resolve_branch(branch: Schema, members: list[Schema]) -> int | None:
+    """The specification's choice of reader branch: the same type first, then a promotion."""
+    for i, member in enumerate(members):
+        if _same_kind(branch, member):
+            return i
+    return next((i for i, m in enumerate(members) if branch_matches(branch, m)), None)
+
+
+def _same_kind(writer: Schema, reader: Schema) -> bool:
+    if isinstance(writer, Record | Enum) and type(writer) is type(reader):
+        return names_match(writer, reader)
+    if isinstance(writer, Primitive) and isinstance(reader, Primitive):
+        return writer.type == reader.type
+    return writer.type == reader.type and branch_matches(writer, reader)
+
+
+def _written_types(writer: Schema | None) -> set[str]:
+    if isinstance(writer, Union):
+        return {b.type for b in writer.branches}
+    return {writer.type} if writer is not None else set()
+
+
+def _is_members(stored: pa.DataType) -> bool:
+    return (
+        pa.types.is_struct(stored)
+        and stored.num_fields > 0
+        and all(stored.field(i).name.startswith("member_") for i in range(stored.num_fields))
+    )
+
+
+def _shortcut(node: Fields | Items | Entries, stored: pa.DataType) -> Node:
+    """The node itself, or a plain cast where it changes nothing."""
+    return Cast(node.target) if node.target == stored and _identity(node) else node
+
+
+def _identity(node: Node) -> bool:
+    if isinstance(node, Cast):
+        return node.exact_below is None
+    if isinstance(node, Fields):
+        return all(
+            isinstance(p, Take) and p.source == f.name and _identity(p.node)
+            for p, f in zip(node.parts, node.target, strict=True)
+        )
+    if isinstance(node, Items):
+        return _identity(node.items)
+    if isinstance(node, Entries):
+        return _identity(node.values)
+    return False
