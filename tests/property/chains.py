@@ -34,12 +34,15 @@ FEATURES: dict[str, bool] = {
     "rename_type": True,  # records, enums and fixed renamed with aliases
     "enum_evolve": True,  # enum symbols added, removed behind an enum default
     "union_grow": True,  # T -> [null, T]; branches added to unions
+    "union_multi": False,  # unions of null and two or more other types
+    "empty_record": False,  # every field of a record removed
     "union_same_class": False,  # several numbers / records / strings / sequences in one union
     "union_logical": False,  # logical types as union branches beside other types
     "decimal": True,  # decimal on bytes and on fixed
     "decimal_default": False,  # decimal fields added with a default
     "uuid": False,  # uuid strings
     "time": False,  # time-millis, time-micros
+    "nested_local_ts": False,  # local-timestamp-* below the top level (in records, arrays, maps)
     "recursive": False,  # a linked-list record
     "hostile": True,  # timestamps outside years 1..9999 (the file must be quarantined)
     "partitioned": True,  # some chains partition by a timestamp-micros field `ts`
@@ -84,7 +87,9 @@ def collect_names(doc: Any, names: dict[str, Any] | None = None) -> dict[str, An
 def base_kind(doc: Any) -> str:
     if isinstance(doc, list):
         return "union"
-    return doc if isinstance(doc, str) else str(doc["type"])
+    if isinstance(doc, str):
+        return doc if doc in (*PRIMS, "null") else "record"  # a reference: a recursive record
+    return str(doc["type"])
 
 
 @dataclass
@@ -112,14 +117,15 @@ class Gen:
     def type(self, depth: int) -> Any:
         kinds = ["prim"] * 6 + ["logical"] * 2 + ["enum", "fixed", "nullable"]
         if depth < 3:
-            kinds += ["record", "record", "array", "map", "union", "union"]
+            kinds += ["record", "record", "array", "map", "nullable"]
+            kinds += ["union", "union"] if self.feat["union_multi"] else []
         if depth == 1 and self.feat["recursive"]:
             kinds.append("recursive")
         kind = self.rng.choice(kinds)
         if kind == "prim":
             return self.rng.choice(PRIMS)
         if kind == "logical":
-            return self.logical()
+            return self.logical(depth)
         if kind == "enum":
             symbols = self.rng.sample(SYMBOLS, self.rng.randint(1, 4))
             return {"type": "enum", "name": self.fresh("E"), "symbols": symbols}
@@ -140,8 +146,10 @@ class Gen:
             return {"type": "record", "name": name, "fields": [{"name": "v", "type": "int"}, link]}
         return self.union(depth)
 
-    def logical(self) -> Any:
+    def logical(self, depth: int) -> Any:
         options = dict(LOGICAL)
+        if depth > 1 and not self.feat["nested_local_ts"]:
+            options = {k: v for k, v in options.items() if not k.startswith("local-")}
         if self.feat["time"]:
             options.update(TIME)
         choices = [*options, *(["uuid"] if self.feat["uuid"] else [])]
@@ -240,7 +248,8 @@ class Gen:
             if f["name"] == "ts" and depth == 0:
                 out.append(f)
                 continue
-            if self.chance(0.08, "remove_field") and len(fields) > 1:
+            keep_one = not self.feat["empty_record"] and len(out) == 0 and f is fields[-1]
+            if self.chance(0.08, "remove_field") and not keep_one:
                 continue
             new = {**f, "type": self.evolve(f["type"], depth + 1)}
             if self.chance(0.12, "rename"):
@@ -251,7 +260,8 @@ class Gen:
             out.append(new)
         if self.chance(0.3 if depth == 0 else 0.12, "add_field"):
             added = self.type(depth + 1)
-            if self.feat["decimal_default"] or "decimal" not in str(added):
+            wanted = self.feat["decimal_default"] or "decimal" not in str(added)
+            if wanted and not java_default_trouble(added):
                 names = collect_names(added)
                 default = default_for(added, names, self.rng)
                 out.append({"name": self.fresh("f"), "type": added, "default": default})
@@ -265,7 +275,7 @@ class Gen:
         for branch in branches:
             evolved = self.evolve_inner(branch, depth + 1)
             out.append(evolved if self.fits_evolved(out, evolved) else branch)
-        if self.chance(0.2, "union_grow"):
+        if self.chance(0.2, "union_grow") and (self.feat["union_multi"] or len(out) < 2):
             extra = self.type(depth + 1)
             if self.fits([b for b in out if b != "null"], extra):
                 out.append(extra)
@@ -278,6 +288,21 @@ class Gen:
             return False
         classes = {VALUE_CLASS[k] for k in kinds if k != "null"}
         return self.feat["union_same_class"] or kind == "null" or VALUE_CLASS[kind] not in classes
+
+
+def java_default_trouble(doc: Any) -> bool:
+    """A default Avro Java 1.12 cannot apply: a union whose first branch is an array or map
+    ("AvroRuntimeException: Not an array" when it reads an older file), or a record default
+    (when a later reader renames a field inside it by alias, Java's Schema.applyAliases
+    renames the writer's field but not its default: "AvroTypeException: Invalid default")."""
+    if isinstance(doc, dict) and doc["type"] == "record":
+        return True
+    if isinstance(doc, list):
+        return base_kind(doc[0]) in ("array", "map") or any(java_default_trouble(b) for b in doc)
+    if not isinstance(doc, dict):
+        return False
+    inner = [f["type"] for f in doc.get("fields", [])] + [doc.get("items"), doc.get("values")]
+    return any(java_default_trouble(t) for t in inner if t is not None)
 
 
 def compatible(reader: Any, writers: list[Any]) -> bool:
