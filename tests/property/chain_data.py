@@ -116,7 +116,7 @@ def decimal_value(rng: random.Random, precision: int, scale: int) -> Decimal:
     return Decimal(unscaled).scaleb(-scale)
 
 
-def default_for(doc: Any, names: dict[str, Any], rng: random.Random) -> Any:  # noqa: C901
+def default_for(doc: Any, names: dict[str, Any], rng: random.Random) -> Any:
     """A JSON default of the type (a union's default is of its first branch)."""
     if isinstance(doc, str) and doc in names:
         doc = names[doc]

@@ -149,7 +149,7 @@ def land(case: Case, feat: dict[str, bool], monkeypatch: pytest.MonkeyPatch) -> 
                 ingest(case, monkeypatch)
         ingest(case, monkeypatch)
     except Exception as exc:  # a run that dies is a finding, reported with the chain
-        case.died = f"{case.actions + ['died']}: {type(exc).__name__}: {exc}"[:600]
+        case.died = f"{[*case.actions, 'died']}: {type(exc).__name__}: {exc}"[:600]
 
 
 # ---------------------------------------------------------------------------- comparing
@@ -200,8 +200,9 @@ def compare(case: Case, oracle: Oracle, counts: Counter[str]) -> list[str]:
         if any(hostile(reader, row) for row in want):
             counts["hostile_files"] += 1
             if got_rows or not {k.split(":")[0] for k in kinds} & HOSTILE_KINDS:
-                problems.append(f"{where}: holds a value to quarantine (timestamp/date past 1..9999, bad UTF-8) but "
-                                f"landed {len(got_rows)} rows, quarantine kinds {kinds}")  # fmt: skip
+                problems.append(f"{where}: holds a value to quarantine (a timestamp/date past "
+                                f"1..9999, bad UTF-8) but landed {len(got_rows)} rows, "
+                                f"quarantine kinds {kinds}")  # fmt: skip
             continue
         if kinds:
             problems.append(f"{where}: a valid file was quarantined as {kinds}")
@@ -237,7 +238,7 @@ def problem_class(problem: str) -> str:
         return "run died: " + text.split("'died']: ", 1)[-1].split(":")[0]
     if text.startswith("a valid file was quarantined"):
         return "valid file quarantined: " + text.split("['", 1)[-1][:60]
-    if "Avro Java" in text and "member_" in text and "!= table {\"member_" in text:
+    if "Avro Java" in text and "member_" in text and '!= table {"member_' in text:
         return "union branch differs"
     if text.startswith("row "):
         return "value differs"

@@ -87,7 +87,7 @@ def typed_union(schema: Union, value: Any) -> Any:
     return {name: typed(by_member[name], inner)}
 
 
-def hostile(schema: Schema, value: Any) -> bool:  # noqa: C901 - one switch over kinds
+def hostile(schema: Schema, value: Any) -> bool:
     """Whether a Java-typed value holds a timestamp or a date Delta cannot hold, or bytes
     read as a string that are not UTF-8: values the product quarantines (docs/table.md)."""
     if value is None:
