@@ -189,7 +189,7 @@ class Gen:
         kind = base_kind(new)
         if kind in ("union", "null"):
             return False
-        logical = isinstance(new, dict) and "logicalType" in new
+        logical = [b for b in [*branches, new] if isinstance(b, dict) and "logicalType" in b]
         if logical and not self.feat["union_logical"]:
             return False
         named = kind in ("record", "enum", "fixed")
