@@ -40,7 +40,7 @@ FEATURES: dict[str, bool] = {
     "union_logical": False,  # logical types as union branches beside other types
     "decimal": True,  # decimal on bytes and on fixed
     "decimal_default": False,  # decimal fields added with a default
-    "uuid": False,  # uuid strings
+    "uuid": True,  # uuid strings
     "time": False,  # time-millis, time-micros
     "nested_local_ts": False,  # local-timestamp-* below the top level (in records, arrays, maps)
     "recursive": False,  # a linked-list record
