@@ -91,4 +91,4 @@ test: setup lint typecheck ## every test tier, plus lint and type checks
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean: ## remove the venv, caches and demo data
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache .hypothesis .cache

@@ -13,13 +13,14 @@ have_java() {
     [ -n "$major" ] && [ "$major" -ge 17 ]
 }
 
-if ! have_java; then
+# The JDK, not only the JRE: tests compile the Avro Java oracle (tests/oracle/) with javac.
+if ! have_java || ! command -v javac >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        echo "bootstrap: installing Java 17 (openjdk-17-jre-headless) with apt-get" >&2
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+        echo "bootstrap: installing Java 17 (openjdk-17-jdk-headless) with apt-get" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
     else
-        echo "bootstrap: Java 17 or newer is required (Spark runs on the JVM)." >&2
-        echo "  Install it (e.g. 'sudo apt-get install openjdk-17-jre-headless') and re-run." >&2
+        echo "bootstrap: a Java 17+ JDK is required (Spark runs on the JVM; tests use javac)." >&2
+        echo "  Install it (e.g. 'sudo apt-get install openjdk-17-jdk-headless') and re-run." >&2
         exit 1
     fi
 fi
