@@ -121,3 +121,24 @@ def test_describe_history_shows_avrolake_runs(delta_spark: Any, tmp_path: Path) 
     assert latest["userMetadata"] is not None
     assert "run-1" in latest["userMetadata"]
     shutil.rmtree(tmp_path / "lake")
+
+
+def test_the_session_that_ran_the_ingest_reads_what_it_landed(
+    delta_spark: Any, tmp_path: Path
+) -> None:
+    from avrolake.config import IngestConfig
+    from avrolake.ingest import run_ingest
+    from avrolake.spark.runner import SparkRunner
+    from tests.interop.conftest import STARTED
+
+    write_files(resolve(str(tmp_path / "raw")))
+    table = str(tmp_path / "lake/t")
+    config = IngestConfig(
+        str(tmp_path / "raw"), table, "run-1", STARTED, registry=write_registry(tmp_path),
+        settle_seconds=0,
+    )  # fmt: skip
+    run_ingest(config, SparkRunner(lambda: delta_spark))
+    landed = delta_spark.sql(
+        f"SELECT _writer_schema_version v, COUNT(*) n FROM delta.`{table}` GROUP BY 1"
+    )
+    assert {r.v: r.n for r in landed.collect()} == {1: 6, 2: 6}
