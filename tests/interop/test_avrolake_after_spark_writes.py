@@ -107,8 +107,8 @@ def test_table_properties_spark_set_survive_the_next_ingest(
     ]
 
 
-def test_a_feature_deltalake_cannot_write_is_refused_before_anything_is_written(
-    delta_spark: Any, landed: dict[str, Any], tmp_path: Path
+def test_a_feature_avrolake_cannot_write_is_refused_before_anything_is_written(
+    delta_spark: Any, landed: dict[str, Any]
 ) -> None:
     table = landed["table"]
     delta_spark.sql(

@@ -17,8 +17,6 @@ from typing import Any
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import BaseHook
 
-from avrolake.spark.session import delta_conf, delta_jars
-
 
 class IngestSparkSubmitOperator(SparkSubmitOperator):
     template_fields = (*SparkSubmitOperator.template_fields, "aws_conn_id")
@@ -41,7 +39,10 @@ def delta_submit(jars_dir: Path, jars: str | None) -> tuple[str | None, dict[str
     """spark-submit's --jars and --conf for a Delta session (the caller's jars kept first).
 
     No Delta jars in `jars_dir`: nothing added (the ingest job itself does not need them).
+    Imported here: DAG files import this module at parse time, and avrolake.spark not.
     """
+    from avrolake.spark.session import delta_conf, delta_jars
+
     found = delta_jars(jars_dir)
     if not found:
         return jars, {}
