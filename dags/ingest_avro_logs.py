@@ -139,6 +139,9 @@ with DAG(
             "--json",
         ],
         aws_conn_id=var("avrolake_aws_conn_id"),
+        # A Delta session (docs/interop.md): the jars `make setup` fetched (the images set
+        # AVROLAKE_JARS_DIR, or carry them in spark-defaults.conf).
+        delta_jars_dir=os.environ.get("AVROLAKE_JARS_DIR", str(PROJECT / ".jars")),
         # The job's Python (driver and workers) is the interpreter Airflow runs with: it has
         # avrolake and its pinned dependencies.
         env_vars={"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable},

@@ -45,3 +45,6 @@ export UV_PYTHON_DOWNLOADS=never
 # The project itself is an editable install (not compiled by uv): stale .pyc files are
 # simply recompiled on import, so this is safe while editing.
 .venv/bin/python -m compileall -q src
+# The Delta jars Spark sessions load (jars.lock, sha256-checked) into .jars/: fetched once,
+# verified and kept afterwards, so runs and tests need no network.
+python3 scripts/fetch_jars.py

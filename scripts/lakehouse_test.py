@@ -5,7 +5,9 @@ Steps: a Debian bookworm base image from debootstrap, tagged as the Dockerfiles'
 (no registry can be reached here) -> podman builds of the four images -> podman-compose up
 with compose.yaml + compose.podman.yaml, service group by group, each checked healthy ->
 trigger ingest_avro_logs for 2026-01-01T01:00Z (interval [00:00, 01:00)) -> wait for success
--> read the table back in the Spark image (deltalake) -> down -v.
+-> read the table back in the Spark image (deltalake) -> a Spark job on the cluster (master +
+2 workers) reads it over s3a:// with delta-spark: its rows per writer version must equal
+`avrolake status` -> down -v. The images copy their jars from .jars/ (fetched first, pinned).
 """
 
 from __future__ import annotations
@@ -233,10 +235,43 @@ def check_table() -> None:
     print("   rows per writer version and quarantine as expected")
 
 
+def fetch_jars() -> None:
+    step("scripts/fetch_jars.py --group delta --group s3a (jars.lock, sha256-checked) -> .jars/")
+    print(
+        run([sys.executable, "scripts/fetch_jars.py", "--group", "delta", "--group", "s3a"]).stdout,
+        end="",
+    )
+
+
+def spark_reads_lake() -> None:
+    step("Spark on the cluster reads s3a://lake/logs (delta-spark), next to avrolake status")
+    submit = ["podman", "exec", container("spark-master"), "spark-submit", "--master",
+              "spark://spark-master:7077", "--driver-memory", "512m", "--executor-memory", "512m",
+              "--conf", "spark.driver.host=spark-master",
+              "--conf", "spark.hadoop.fs.s3a.endpoint=http://minio:9000",
+              "--conf", "spark.hadoop.fs.s3a.endpoint.region=us-east-1",
+              "/opt/avrolake/jobs/lake_counts.py", "s3a://lake/logs"]  # fmt: skip
+    spark = json.loads(run(submit).stdout.strip().splitlines()[-1])
+    status_cmd = ["podman", "exec", container("spark-master"), "avrolake", "status", "--table",
+                  "s3://lake/logs", "--json"]  # fmt: skip
+    status = json.loads(run(status_cmd).stdout.strip().splitlines()[-1])
+    print(f"   {'writer version':>14} {'spark s3a://':>12} {'avrolake status':>15}")
+    for version in sorted(
+        set(spark["rows_by_writer_version"]) | set(status["rows_by_writer_version"])
+    ):
+        print(f"   {version:>14} {spark['rows_by_writer_version'].get(version, 0):>12} "
+              f"{status['rows_by_writer_version'].get(version, 0):>15}")  # fmt: skip
+    print(f"   DESCRIBE HISTORY, latest commit: {spark['latest_commit']}")
+    if spark["rows_by_writer_version"] != status["rows_by_writer_version"]:
+        raise SystemExit(f"Spark over s3a:// read {spark}, avrolake status says {status}")
+    print("   Spark's rows per writer version equal avrolake status")
+
+
 def main() -> int:
     for tool in ("podman", "debootstrap"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is required (apt-get install podman runc debootstrap)")
+    fetch_jars()
     base_image()
     build_images()
     run([*COMPOSE, "down", "-v"])
@@ -244,7 +279,8 @@ def main() -> int:
         start_stack()
         trigger_and_wait()
         check_table()
-        print("lakehouse-test: 1 passed, 0 failed")
+        spark_reads_lake()
+        print("lakehouse-test: 2 passed, 0 failed")
         return 0
     finally:
         if os.environ.get("AVROLAKE_KEEP_STACK") != "1":

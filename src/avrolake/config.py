@@ -14,6 +14,10 @@ from pathlib import Path
 
 from avrolake.storage import S3Options
 
+# The jar cache `make setup` fills from jars.lock (scripts/fetch_jars.py): <dir>/delta/*.jar are
+# the Delta jars avrolake's own Spark sessions load. The default is the checkout's .jars/ (an
+# editable install); the images carry their jars in spark-defaults.conf instead.
+DEFAULT_JARS_DIR = Path(__file__).resolve().parents[2] / ".jars"
 # Where the registry is, when neither --registry nor $AVROLAKE_REGISTRY says.
 DEFAULT_REGISTRY = Path("schemas")
 REGISTRY_ENV = "AVROLAKE_REGISTRY"

@@ -124,6 +124,21 @@ class MigrationError(ViolationError):
         )
 
 
+class UnsupportedTableFeatureError(ViolationError):
+    """The table carries a Delta table feature avrolake cannot write correctly (another
+    writer, e.g. Spark, enabled it); nothing was written."""
+
+    def __init__(self, table_uri: str, features: tuple[str, ...], remedies: list[str]) -> None:
+        self.table_uri = table_uri
+        self.features = features
+        super().__init__(
+            f"table {table_uri} carries Delta table feature(s) {', '.join(features)}, which "
+            "avrolake (its own Parquet files, committed with deltalake/delta-rs) cannot write "
+            "correctly; nothing was written. " + " ".join(remedies) + " Or land into a new "
+            "table. docs/interop.md lists the features avrolake writes."
+        )
+
+
 class CommitConflictError(ViolationError):
     """Other runs kept committing to the table; nothing of this run was committed."""
 

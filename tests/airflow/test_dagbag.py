@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,3 +62,21 @@ def test_dag_file_imports_no_pyspark_or_avrolake_job_code_at_top_level(dag_file:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_ingest_task_submits_a_delta_session_from_the_jar_cache(
+    dagbag: Any, tmp_path: Path
+) -> None:
+    from avrolake.orchestration.operators import delta_submit
+
+    task = dagbag.dags["ingest_avro_logs"].get_task("ingest")
+    assert task.delta_jars_dir == str(ROOT / ".jars")
+    (tmp_path / "delta").mkdir()
+    (tmp_path / "delta" / "delta-spark_4.2_2.13-4.4.0.jar").write_text("")
+    jars, conf = delta_submit(tmp_path, "/opt/own.jar")
+    assert jars == f"/opt/own.jar,{tmp_path}/delta/delta-spark_4.2_2.13-4.4.0.jar"
+    assert conf == {
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    }
+    assert delta_submit(tmp_path / "none", None) == (None, {})

@@ -227,6 +227,8 @@ def run_status(args: argparse.Namespace) -> int:
     )
     for q in status["quarantined_files"]:
         print(f"  {q['error_kind']}: {q['path']}")
+    for m in status["rows_missing"]:  # deleted by another writer (docs/interop.md)
+        print(f"rows deleted since landed: {m['path']}: {m['table_rows']} of {m['ledger_records']}")
     return 0
 
 

@@ -24,7 +24,7 @@ from deltalake.exceptions import CommitFailedError
 from deltalake.transaction import AddAction, CommitProperties, RemoveAction, Transaction
 
 from avrolake.errors import CommitConflictError
-from avrolake.lake.table import COMMIT_INFO_KEY
+from avrolake.lake.table import COMMIT_INFO_KEY, USER_METADATA_KEY, history_line
 from avrolake.lake.writer import FileAdd
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,10 @@ def commit_run(
         ]
         record = audit(pending)
         properties = CommitProperties(
-            custom_metadata={COMMIT_INFO_KEY: json.dumps(record)},
+            custom_metadata={
+                COMMIT_INFO_KEY: json.dumps(record),
+                USER_METADATA_KEY: history_line(record),
+            },
             app_transactions=[Transaction(APP_ID, txn)],
         )
         try:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from deltalake import DeltaTable
 
-from avrolake.lake.ledger import Ledger, SourceStatus
+from avrolake.lake.columns import SOURCE_FILE
+from avrolake.lake.ledger import Ledger, LedgerEntry, SourceStatus
 from avrolake.lake.queries import rows_by_writer_version
-from avrolake.lake.table import COMMIT_INFO_KEY, TableRef
+from avrolake.lake.table import COMMIT_INFO_KEY, TableRef, query
 
 
 def last_runs(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
@@ -34,6 +36,20 @@ def last_runs(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
                 }
             )
     return runs
+
+
+def rows_missing(table: DeltaTable, state: Mapping[str, LedgerEntry]) -> list[dict[str, Any]]:
+    """Landed sources the table holds fewer rows of than the ledger recorded: someone (a
+    Spark DELETE, a GDPR request) deleted them. avrolake never lands them again by itself."""
+    rows = query(table, f'SELECT "{SOURCE_FILE}" AS s, COUNT(*) AS n FROM t GROUP BY 1')
+    held = {r["s"]: int(r["n"]) for r in rows}
+    return [
+        {"path": e.path, "ledger_records": e.records, "table_rows": held.get(e.path, 0)}
+        for e in sorted(state.values(), key=lambda e: e.path)
+        if e.status is SourceStatus.LANDED
+        and e.records is not None
+        and held.get(e.path, 0) < e.records
+    ]
 
 
 def table_status(ref: TableRef, runs: int = 5) -> dict[str, Any]:
@@ -63,4 +79,5 @@ def table_status(ref: TableRef, runs: int = 5) -> dict[str, Any]:
             {"path": e.path, "error_kind": e.error_kind, "message": e.message, "run_id": e.run_id}
             for e in quarantined
         ],
+        "rows_missing": rows_missing(table, state),
     }

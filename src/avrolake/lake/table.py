@@ -21,6 +21,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 from avrolake.config import default_quarantine_uri, ledger_uri
 from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
 from avrolake.lake.columns import KEPT_KEY, READER_KEY, SOURCE_FILE
+from avrolake.lake.features import check_writable
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
 
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 COMMIT_INFO_KEY = "avrolake"  # the commit-info key holding a run's audit record (docs/table.md)
 # the ledger commit-info key of a run's note: {"table_version", "quarantine_table"}
 RUN_NOTE_KEY = "avrolake_run"
+# The commit-info key Spark's DESCRIBE HISTORY shows (its `userMetadata` column): one line
+# per run, beside the audit record that only avrolake reads (docs/interop.md).
+USER_METADATA_KEY = "userMetadata"
 RECORD_LOOKBACK = 100  # commits searched for the last run's record (maintenance commits too)
 
 
@@ -177,6 +181,7 @@ class TableRef:
                 )
             except DeltaError:
                 table = self.require()  # a concurrent run made it
+        check_writable(self.uri, table.protocol())
         existing = list(table.metadata().partition_columns)
         if existing != partition_by:
             raise ConfigError(
@@ -299,6 +304,17 @@ def query_arrow(table: DeltaTable, sql: str) -> pa.Table:
     """`query`'s result as an Arrow table (no Python objects made)."""
     stream = QueryBuilder().register("t", table).execute(sql)
     return pa.RecordBatchReader.from_stream(stream).read_all()
+
+
+def history_line(record: Mapping[str, Any]) -> str:
+    """A run's audit record in one line, for readers of the history (DESCRIBE HISTORY)."""
+    sources = record.get("source_files", [])
+    return (
+        f"avrolake run {record.get('run_id')}: subject {record.get('subject')} "
+        f"reader v{record.get('reader_version')}, {len(sources)} file(s), "
+        f"{sum(f.get('records', 0) for f in sources)} records, "
+        f"{len(record.get('quarantined_files', []))} quarantined"
+    )
 
 
 def _quarantine_of(commit: Mapping[str, Any]) -> str | None:

@@ -4,10 +4,14 @@ importing Airflow).
 S3 credentials come from an Airflow AWS connection when `aws_conn_id` is given: they are
 read at execution time and passed to spark-submit's environment, so they never appear in
 DAG files, rendered templates or XComs. Without it, the worker's own AWS_* variables apply.
+
+The job's session is a Delta session: `delta_jars_dir` (the jar cache `make setup` fills)
+gives spark-submit the Delta jars and Delta's SQL extension and catalog (docs/interop.md).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
@@ -17,14 +21,34 @@ from airflow.sdk import BaseHook
 class IngestSparkSubmitOperator(SparkSubmitOperator):
     template_fields = (*SparkSubmitOperator.template_fields, "aws_conn_id")
 
-    def __init__(self, *, aws_conn_id: str = "", **kwargs: Any) -> None:
+    def __init__(self, *, aws_conn_id: str = "", delta_jars_dir: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.aws_conn_id = aws_conn_id
+        self.delta_jars_dir = delta_jars_dir
 
     def execute(self, context: Any) -> Any:
         if self.aws_conn_id:
             self.env_vars = {**(self.env_vars or {}), **aws_env(self.aws_conn_id)}
+        if self.delta_jars_dir:
+            jars, conf = delta_submit(Path(self.delta_jars_dir), self.jars)
+            self.jars, self.conf = jars, {**conf, **(self.conf or {})}
         return super().execute(context)
+
+
+def delta_submit(jars_dir: Path, jars: str | None) -> tuple[str | None, dict[str, str]]:
+    """spark-submit's --jars and --conf for a Delta session (the caller's jars kept first).
+
+    No Delta jars in `jars_dir`: nothing added (the ingest job itself does not need them).
+    Imported here: DAG files import this module at parse time, and avrolake.spark not.
+    """
+    from avrolake.spark.session import delta_conf, delta_jars
+
+    found = delta_jars(jars_dir)
+    if not found:
+        return jars, {}
+    conf = delta_conf(found)
+    listed = ",".join([*([jars] if jars else []), conf.pop("spark.jars")])
+    return listed, conf
 
 
 def aws_env(conn_id: str) -> dict[str, str]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+from avrolake.config import DEFAULT_JARS_DIR
 
 log = logging.getLogger(__name__)
 LOCAL_TASK_ATTEMPTS = 2
@@ -16,6 +19,9 @@ LOCAL_TASK_ATTEMPTS = 2
 # about 5 CPU-s of every run on 2 cores). `defaultJavaOptions` is prepended to
 # `spark.driver.extraJavaOptions`, so options a user sets there are kept.
 DRIVER_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
+# A Delta session: Spark SQL reads and writes the tables avrolake lands (docs/interop.md).
+DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 _LOCAL = re.compile(r"^local(?:\[([0-9]+|\*)(?:,([0-9]+))?\])?$")
 
 
@@ -42,12 +48,36 @@ def with_task_retries(master: str, attempts: int = LOCAL_TASK_ATTEMPTS) -> str:
     return f"local[{match.group(1) or 1},{attempts}]"
 
 
-def build_session(master: str | None, python: str, app_name: str = "avrolake-ingest") -> Any:
-    """A session whose Python workers run `python`, with UTC timestamps.
+def delta_jars(jars_dir: Path = DEFAULT_JARS_DIR) -> list[str]:
+    """The Delta jars in the cache (`<jars_dir>/delta/*.jar`, filled by `make setup`)."""
+    return sorted(str(p) for p in (jars_dir / "delta").glob("*.jar"))
 
-    master None keeps the one spark-submit was given (and its JVM, already started); a
-    local master retries failed tasks. When this call starts the driver JVM, it runs with
-    DRIVER_JAVA_OPTIONS.
+
+def delta_conf(jars: Sequence[str]) -> dict[str, str]:
+    """What makes a session a Delta session: the jars, Delta's SQL extension and catalog.
+
+    Static settings: they take effect only where the driver JVM starts (a local session,
+    spark-submit's --conf/--jars, spark-defaults.conf), not on a running one.
+    """
+    return {
+        "spark.jars": ",".join(jars),
+        "spark.sql.extensions": DELTA_EXTENSION,
+        "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
+    }
+
+
+def build_session(
+    master: str | None,
+    python: str,
+    app_name: str = "avrolake-ingest",
+    jars_dir: Path = DEFAULT_JARS_DIR,
+) -> Any:
+    """A Delta session whose Python workers run `python`, with UTC timestamps.
+
+    master None keeps the one spark-submit was given (and its JVM, already started, with
+    the jars and settings spark-submit was given); a local master retries failed tasks.
+    When this call starts the driver JVM, it runs with DRIVER_JAVA_OPTIONS and the Delta
+    jars from `jars_dir` (`make setup` fetches them).
     """
     from pyspark.sql import SparkSession
 
@@ -57,6 +87,7 @@ def build_session(master: str | None, python: str, app_name: str = "avrolake-ing
     builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
     if master is not None:
         builder = builder.config("spark.driver.defaultJavaOptions", DRIVER_JAVA_OPTIONS)
+        builder = _with_delta(builder, jars_dir)
     if local:
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
             "spark.driver.bindAddress", "127.0.0.1"
@@ -75,6 +106,20 @@ def build_session(master: str | None, python: str, app_name: str = "avrolake-ing
     spark.sparkContext.setLogLevel("WARN")
     logging.getLogger("py4j").setLevel(logging.WARNING)  # pyspark sets it to INFO
     return spark
+
+
+def _with_delta(builder: Any, jars_dir: Path) -> Any:
+    jars = delta_jars(jars_dir)
+    if not jars:
+        log.warning(
+            "no Delta jars in %s (run `make setup` or scripts/fetch_jars.py): this Spark "
+            "session cannot read Delta tables; avrolake's ingest does not need it",
+            jars_dir / "delta",
+        )
+        return builder
+    for key, value in delta_conf(jars).items():
+        builder = builder.config(key, value)
+    return builder
 
 
 class SessionHolder:
