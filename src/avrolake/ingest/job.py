@@ -40,6 +40,7 @@ from avrolake.lake import (
     file_schema,
     table_schema,
 )
+from avrolake.lake.guards import check_targets
 from avrolake.lake.ledger import (
     MESSAGE_LIMIT,
     Ledger,
@@ -51,7 +52,7 @@ from avrolake.lake.ledger import (
 from avrolake.lake.replace import old_files_of
 from avrolake.lake.rewrite import without_sources
 from avrolake.registry import Registry, TableSettings
-from avrolake.storage import S3Options, resolve
+from avrolake.storage import PROBLEMS, S3Options, resolve
 
 log = logging.getLogger(__name__)
 _RUN_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:+-]{0,254}$")
@@ -117,6 +118,7 @@ def resolve_target(
         plan = replace(plan, max_block_bytes=max_block_bytes)
     loaded = TableRef.at(table, s3).load()
     ref = TableRef.find(table, s3, quarantine=quarantine or None, settings=settings, loaded=loaded)
+    check_targets(ref, loaded)  # the three tables are distinct, of their roles, in their places
     reader = registry.reader(name)
     log.info("subject %s: reader v%d; table %s", name, reader.version, settings.describe())
     return Target(
@@ -288,12 +290,7 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
 
 def _unreadable(f: SourceFile) -> Quarantined:
     kind = QuarantineKind(f.problem or QuarantineKind.BAD_NAME)
-    reason = (
-        "the object name is not valid UTF-8 (shown with backslash escapes); rename it"
-        if kind is QuarantineKind.BAD_NAME
-        else "a symbolic link whose target does not exist; fix or remove the link"
-    )
-    return Quarantined(f.uri, f.size, kind, reason, None, None, f.mtime_ms)
+    return Quarantined(f.uri, f.size, kind, PROBLEMS[kind], None, None, f.mtime_ms)
 
 
 def _duplicates(

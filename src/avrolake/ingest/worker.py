@@ -7,9 +7,11 @@ unreadable midway has its partial Parquet files deleted (never committed).
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -29,7 +31,7 @@ from avrolake.lake.columns import (
     WRITER_FINGERPRINT,
     WRITER_VERSION,
 )
-from avrolake.storage import resolve
+from avrolake.storage import PROBLEMS, resolve
 
 log = logging.getLogger(__name__)
 
@@ -156,27 +158,32 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> tuple[Outcome, Rows]:
         own.discard()
         if _changed(fs, source):
             return Deferred(source.uri, f"changed while it was read ({exc.kind.value})"), []
-        log.warning("quarantining %s: %s", source.uri, exc)
+        log.warning("quarantining %s: %s", source.uri, without_content(exc.message))
         return Quarantined(
             source.uri,
             source.size,
             exc.kind,
-            exc.message,
+            without_content(exc.message),
             exc.writer_fingerprint or (avro.writer_fingerprint if avro else None),
             exc.writer_schema or (avro.writer_schema_json if avro else None),
             source.mtime_ms,
         ), []
     except OSError:
         own.discard()
-        raise  # storage, not the file: the task is retried
+        gone = _not_a_file(fs, source)
+        if gone is None:
+            raise  # storage, not the file: the task is retried
+        log.warning("not reading %s: %s", source.uri, gone.reason)
+        return gone, []
     except Exception as exc:  # a value the table cannot hold: this file only, never the run
         own.discard()
-        log.warning("quarantining %s: %s: %s", source.uri, type(exc).__name__, exc)
+        why = f"{type(exc).__name__}: {without_content(str(exc), quoted=True)}"
+        log.warning("quarantining %s: %s", source.uri, why)
         return Quarantined(
             source.uri,
             source.size,
             QuarantineKind.CONVERSION_ERROR,
-            f"a value could not be converted for the table ({type(exc).__name__}: {exc})",
+            f"a value could not be converted for the table ({why})",
             avro.writer_fingerprint if avro else None,
             avro.writer_schema_json if avro else None,
             source.mtime_ms,
@@ -267,6 +274,52 @@ def _changed(fs: pafs.FileSystem, source: SourceFile) -> bool:
     if now.type != pafs.FileType.File:
         return True
     return now.size != source.size or (source.mtime_ms is not None and _ms(now) != source.mtime_ms)
+
+
+_BYTES = re.compile(r"\bb'(?:[^'\\]|\\.)*'" + r'|\bb"(?:[^"\\]|\\.)*"')
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+_KEPT = {repr(b"Obj\x01")}  # constants of the format, not of the file
+
+
+def without_content(message: str, *, quoted: bool = False) -> str:
+    """A quarantine reason never quotes the file's bytes (docs/table.md): every bytes
+    literal becomes its length; with `quoted`, every quoted string too (a library's error
+    text about a value)."""
+
+    def length(match: re.Match[str]) -> str:
+        text = match.group(0)
+        if text in _KEPT:
+            return text
+        try:
+            return f"<{len(ast.literal_eval(text))} bytes not shown>"
+        except (ValueError, SyntaxError):
+            return "<bytes not shown>"
+
+    message = _BYTES.sub(length, message)
+    return _QUOTED.sub("<value not shown>", message) if quoted else message
+
+
+def _not_a_file(fs: pafs.FileSystem, source: SourceFile) -> Quarantined | Deferred | None:
+    """What a file that could not be opened has become since the listing: a folder (it is
+    quarantined as not_a_file) or nothing (deleted: deferred, a later listing decides);
+    None when it is still a file (a storage error)."""
+    try:
+        now = fs.get_file_info(source.path).type
+    except OSError:
+        return None
+    if now == pafs.FileType.Directory:
+        return Quarantined(
+            source.uri,
+            source.size,
+            QuarantineKind.NOT_A_FILE,
+            PROBLEMS[QuarantineKind.NOT_A_FILE],
+            None,
+            None,
+            source.mtime_ms,
+        )
+    if now == pafs.FileType.NotFound:
+        return Deferred(source.uri, "deleted after the run listed it")
+    return None
 
 
 def _etag(stream: pa.NativeFile) -> str | None:
