@@ -220,6 +220,12 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         print(f"  duplicate of {d['copy_of']}: {d['path']}")
     for path in summary["deferred"]:
         print(f"  deferred (still being written?): {path}")
+    if summary["files_decided_concurrently"]:
+        print(
+            f"a concurrent run committed first: {summary['files_decided_concurrently']} "
+            "file(s) it had already decided were left to it (counted as skipped); nothing is "
+            "missing or doubled, and no re-run is needed"
+        )
 
 
 def run_status(args: argparse.Namespace) -> int:

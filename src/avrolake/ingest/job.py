@@ -426,6 +426,7 @@ def _finish(
         q_by_source.pop(source, None)
         copies.pop(source, None)
     summary.files_skipped += len(dropped)
+    summary.files_decided_concurrently = len(dropped)  # issue 18 point 6: the CLI says so
     summary.table_version = table.version() if version is None else version
     summary.files_ingested = len(by_source)
     summary.files_replaced = sum(1 for s in by_source if s in replacing)
