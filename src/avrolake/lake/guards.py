@@ -51,16 +51,13 @@ def check_targets(ref: TableRef, loaded: DeltaTable | None = None) -> None:
         "quarantine": ref.quarantine_uri,
         "ledger": ref.ledger_uri,
     }
-    seen: dict[str, TableRole] = {}
-    for role, uri in places.items():
-        key = _normal(uri)
-        if key in seen:
+    for role in ("main", "ledger"):
+        if _normal(ref.quarantine_uri) == _normal(places[role]):
             raise ConfigError(
-                f"{_FLAG[role]} {uri} is also the run's {seen[key]} table; the main table, its "
-                "quarantine table and its ledger must be three different tables (the "
-                "quarantine table defaults to <table>_quarantine). Nothing was written."
+                f"--quarantine-table {ref.quarantine_uri} is the run's {role} table; the main "
+                "table, its quarantine table and its ledger must be three different tables "
+                "(the quarantine table defaults to <table>_quarantine). Nothing was written."
             )
-        seen[key] = role
     for role, uri in places.items():
         table = loaded if role == "main" and loaded is not None else _load(ref, uri)
         if table is None:
