@@ -55,7 +55,7 @@ _RULES: tuple[tuple[StorageProblem, tuple[str, ...]], ...] = (
             "timed out",
         ),
     ),
-    (StorageProblem.NOT_A_FOLDER, ("invalid table location", "not a directory")),
+    (StorageProblem.NOT_A_FOLDER, ("invalid table location",)),
 )
 
 
