@@ -52,7 +52,6 @@ _RULES: tuple[tuple[StorageProblem, tuple[str, ...]], ...] = (
             "curlcode: 28",
             "connection reset",
             "network_connection",
-            "timed out",
         ),
     ),
     (StorageProblem.NOT_A_FOLDER, ("invalid table location",)),
