@@ -20,7 +20,8 @@ ENDPOINT = "http://127.0.0.1:9000"
     [
         pytest.param(
             f"Kernel error -> Generic S3 error\n {RED}↳{RESET} error sending request\n"
-            f"  {RED}↳{RESET} tcp connect error\n   {RED}↳{RESET} Connection refused (os error 111)",
+            f"  {RED}↳{RESET} tcp connect error\n"
+            f"   {RED}↳{RESET} Connection refused (os error 111)",
             StorageProblem.ENDPOINT, f"cannot connect to the S3 endpoint {ENDPOINT}",
             id="delta-rs-connection-refused",
         ),
