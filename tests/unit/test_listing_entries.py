@@ -152,6 +152,6 @@ def test_every_listing_problem_has_a_reason_and_a_kind() -> None:
 def test_a_quarantine_reason_never_quotes_file_content(
     message: str, quoted: bool, shown: str
 ) -> None:
-    from avrolake.ingest.worker import without_content
+    from avrolake.ingest.redact import without_content
 
     assert without_content(message, quoted=quoted) == shown

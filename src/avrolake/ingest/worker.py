@@ -7,11 +7,9 @@ unreadable midway has its partial Parquet files deleted (never committed).
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import hashlib
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -23,6 +21,7 @@ from avrolake.config import DEFAULT_SOURCE_BUFFER_BYTES, DEFAULT_TARGET_FILE_MB
 from avrolake.decode import AvroFile, ReaderPlan
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.ingest.plan import SourceFile
+from avrolake.ingest.redact import without_content
 from avrolake.lake import FileAdd, PartitionedWriter, TableRef
 from avrolake.lake.columns import (
     INGESTED_AT,
@@ -274,29 +273,6 @@ def _changed(fs: pafs.FileSystem, source: SourceFile) -> bool:
     if now.type != pafs.FileType.File:
         return True
     return now.size != source.size or (source.mtime_ms is not None and _ms(now) != source.mtime_ms)
-
-
-_BYTES = re.compile(r"\bb'(?:[^'\\]|\\.)*'" + r'|\bb"(?:[^"\\]|\\.)*"')
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
-_KEPT = {repr(b"Obj\x01")}  # constants of the format, not of the file
-
-
-def without_content(message: str, *, quoted: bool = False) -> str:
-    """A quarantine reason never quotes the file's bytes (docs/table.md): every bytes
-    literal becomes its length; with `quoted`, every quoted string too (a library's error
-    text about a value)."""
-
-    def length(match: re.Match[str]) -> str:
-        text = match.group(0)
-        if text in _KEPT:
-            return text
-        try:
-            return f"<{len(ast.literal_eval(text))} bytes not shown>"
-        except (ValueError, SyntaxError):
-            return "<bytes not shown>"
-
-    message = _BYTES.sub(length, message)
-    return _QUOTED.sub("<value not shown>", message) if quoted else message
 
 
 def _not_a_file(fs: pafs.FileSystem, source: SourceFile) -> Quarantined | Deferred | None:
