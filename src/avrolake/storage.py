@@ -238,11 +238,9 @@ def _walk_local(root: bytes, suffix: bytes) -> Iterator[Listed]:
 
 
 def _local_entry(full: bytes, inside: bytes) -> Listed | None:
-    """One local name as listed (None: it was deleted while the walk ran)."""
-    if os.path.islink(full):
-        target = os.path.realpath(full)
-        if os.path.commonpath([inside, target]) != inside:
-            return _listed(full, None, QuarantineKind.OUTSIDE_LINK)
+    """One local name as listed (None: it was deleted while the walk ran). A link is
+    dangling or a loop first; a link that resolves outside the source is never followed
+    (its target's metadata is looked at, never its content)."""
     try:
         info = os.stat(full)
     except FileNotFoundError:
@@ -250,6 +248,8 @@ def _local_entry(full: bytes, inside: bytes) -> Listed | None:
     except OSError as exc:
         kind = QuarantineKind.LINK_LOOP if exc.errno == errno.ELOOP else QuarantineKind.UNLISTABLE
         return _listed(full, None, kind)
+    if os.path.islink(full) and os.path.commonpath([inside, os.path.realpath(full)]) != inside:
+        return _listed(full, None, QuarantineKind.OUTSIDE_LINK)
     if not stat.S_ISREG(info.st_mode):
         return _listed(full, None, QuarantineKind.NOT_A_FILE)
     return _listed(full, info, None)
