@@ -59,6 +59,30 @@ class StorageError(AvrolakeError):
     """A source or destination URI could not be reached or written."""
 
 
+class StorageProblem(StrEnum):
+    """What is wrong with the storage, as `storage_errors.explain` tells it."""
+
+    ENDPOINT = "endpoint"  # nothing answers at the endpoint (wrong AWS_ENDPOINT_URL, an outage)
+    BUCKET = "bucket"  # the bucket does not exist
+    CREDENTIALS = "credentials"  # no credentials, or ones the store refuses
+    BROKEN_LOG = "broken_log"  # a commit file is missing from a table's _delta_log
+    NOT_A_FOLDER = "not_a_folder"  # a table path that is a file
+    NO_SPACE = "no_space"  # ENOSPC
+
+
+class StorageProblemError(StorageError):
+    """A storage error explained: what is wrong and what to set. `original` is the text of
+    the error it explains (ANSI codes removed), printed with --debug."""
+
+    def __init__(
+        self, problem: StorageProblem, message: str, where: str | None, original: str
+    ) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.where = where
+        self.original = original
+
+
 # -- data and gate violations (exit 1) --------------------------------------------------------
 
 
@@ -159,6 +183,11 @@ class QuarantineKind(StrEnum):
     TOO_LARGE = "too_large"  # a block decompresses to more than the configured cap
     BAD_NAME = "bad_name"  # the object name is not valid UTF-8
     DANGLING_LINK = "dangling_link"  # a symbolic link whose target does not exist
+    LINK_LOOP = "link_loop"  # a symbolic link that leads back to itself (ELOOP)
+    OUTSIDE_LINK = "outside_link"  # a symbolic link that leads outside the source: not followed
+    UNLISTABLE = "unlistable"  # a folder (or file) of the source that cannot be listed
+    NOT_A_FILE = "not_a_file"  # a device, pipe or socket; or a file that became a folder
+    UNREADABLE_KEY = "unreadable_key"  # an S3 key with ".", ".." or empty segments
 
 
 class QuarantineError(AvrolakeError):

@@ -6,7 +6,10 @@ else takes a `Location`, so tests and jobs choose the endpoint explicitly.
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
+import re
 import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +18,10 @@ from urllib.parse import urlparse
 
 from pyarrow import fs as pafs
 
-from avrolake.errors import StorageError
+from avrolake.errors import QuarantineKind, StorageError
+from avrolake.storage_errors import explain, strip_ansi
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,14 +78,35 @@ class S3Options:
 
 @dataclass(frozen=True)
 class Listed:
-    """One object a listing found. `problem` names why it cannot be read as a file at all:
-    "bad_name" (the name is not valid UTF-8; `path` shows it with backslash escapes) or
-    "dangling_link" (a symbolic link whose target is missing)."""
+    """One object a listing found. `problem` names why it cannot be read as a file at all
+    (`PROBLEMS`): it is quarantined with that kind without being opened, and every other
+    entry of the listing is still listed."""
 
     path: str
     size: int | None
     mtime_ns: int | None
-    problem: str | None = None
+    problem: QuarantineKind | None = None
+
+
+# Why an entry of a listing is quarantined without being read (docs/table.md).
+PROBLEMS: dict[QuarantineKind, str] = {
+    QuarantineKind.BAD_NAME: "the object name is not valid UTF-8 (shown with backslash "
+    "escapes); rename it",
+    QuarantineKind.DANGLING_LINK: "a symbolic link whose target does not exist; fix or remove "
+    "the link",
+    QuarantineKind.LINK_LOOP: "a symbolic link that leads back to itself (a loop); fix or "
+    "remove the link",
+    QuarantineKind.OUTSIDE_LINK: "a symbolic link that leads outside the source; links are "
+    "followed only within the source: copy the file into the source instead",
+    QuarantineKind.UNLISTABLE: "a folder or file of the source that cannot be listed or "
+    "examined (permission denied or an I/O error); it is listed again once it can be read",
+    QuarantineKind.NOT_A_FILE: "not a regular file (a device, pipe or socket, or a name that "
+    "became a folder); nothing was read",
+    QuarantineKind.UNREADABLE_KEY: "an S3 key with '.', '..' or empty path segments: S3 "
+    "clients normalise such a key, so it cannot be read by its exact name; copy the object to "
+    "a key without them",
+}
+_ODD_SEGMENTS = re.compile(r"(?:^|/)(?:\.{1,2})?(?:/|$)")
 
 
 @dataclass(frozen=True)
@@ -89,6 +116,7 @@ class Location:
     uri: str
     fs: pafs.FileSystem
     path: str
+    s3: S3Options = field(default_factory=lambda: S3Options(), repr=False)
 
     def child(self, relative: str) -> str:
         return f"{self.path.rstrip('/')}/{relative}" if relative else self.path
@@ -111,7 +139,7 @@ class Location:
             with self.fs.open_output_stream(target) as out:
                 out.write(data)
         except OSError as exc:
-            raise StorageError(f"could not write {self.uri_of(target)}: {exc}") from exc
+            raise self._failed("write", exc, self.uri_of(target)) from exc
         return target
 
     def read_bytes(self, path: str) -> bytes:
@@ -121,23 +149,24 @@ class Location:
     def list_files(self, suffix: str = "") -> list[Listed]:
         """Every file below the base path (recursively), sorted by path.
 
-        A local listing never stops at one odd entry: a name that is not UTF-8 and a dangling
-        symbolic link are listed with their `problem` (pyarrow's own local listing raises on
-        the first undecodable name).
+        A listing never stops at one odd entry: a name that is not UTF-8, a dangling or
+        looping symbolic link, a link out of the source, a folder that cannot be listed, a
+        device or pipe, an S3 key that no client can read by its exact name are listed with
+        their `problem`. Only the base path itself failing to list is an error.
         """
         if not self.is_s3:
             try:
                 found = list(_walk_local(self.path.encode(), suffix.encode()))
             except OSError as exc:
-                raise StorageError(f"could not list {self.uri}: {exc}") from exc
+                raise self._failed("list", exc) from exc
             return sorted(found, key=lambda i: i.path)
         selector = pafs.FileSelector(self.path, recursive=True, allow_not_found=True)
         try:
             infos = self.fs.get_file_info(selector)
         except OSError as exc:
-            raise StorageError(f"could not list {self.uri}: {exc}") from exc
+            raise self._failed("list", exc) from exc
         files = [
-            Listed(i.path, i.size, i.mtime_ns)
+            Listed(i.path, i.size, i.mtime_ns, _key_problem(i.path))
             for i in infos
             if i.type == pafs.FileType.File and i.path.endswith(suffix)
         ]
@@ -149,8 +178,20 @@ class Location:
         try:
             info = self.fs.get_file_info(root)
         except OSError as exc:
-            raise StorageError(f"could not reach {self.uri}: {exc}") from exc
+            raise self._failed("reach", exc) from exc
         return bool(info.type == pafs.FileType.Directory)
+
+    @property
+    def endpoint(self) -> str | None:
+        """The S3 endpoint this place is reached at (None: AWS itself, or a local path)."""
+        return self.s3.endpoint_url if self.is_s3 else None
+
+    def _failed(self, verb: str, exc: OSError, where: str | None = None) -> StorageError:
+        """The error explained when it is a storage problem we know, else said plainly."""
+        where = where or self.uri
+        return explain(exc, where, self.endpoint) or StorageError(
+            f"could not {verb} {where}: {strip_ansi(str(exc))}"
+        )
 
     @property
     def is_s3(self) -> bool:
@@ -166,31 +207,62 @@ class Location:
         return path
 
 
+def _key_problem(path: str) -> QuarantineKind | None:
+    """UNREADABLE_KEY for a key (after the bucket) with '.', '..' or empty segments."""
+    key = path.split("/", 1)[1] if "/" in path else ""
+    return QuarantineKind.UNREADABLE_KEY if _ODD_SEGMENTS.search(key) else None
+
+
 def _walk_local(root: bytes, suffix: bytes) -> Iterator[Listed]:
-    """Files below a local folder, by bytes names (so no name can stop the walk)."""
+    """Files below a local folder, by bytes names (so no name can stop the walk). A
+    sub-folder that cannot be listed is listed as a problem; the walk goes on."""
     if not os.path.isdir(root):
         return
-    for folder, _dirs, names in os.walk(root, onerror=_raise):
+    inside = os.path.realpath(root)
+    unlistable: list[Listed] = []
+
+    def skip(exc: OSError) -> None:
+        if os.fsencode(exc.filename or b"") in (root, root.rstrip(b"/")):
+            raise exc  # the source itself: nothing can be listed
+        log.warning("cannot list %s: %s", os.fsdecode(exc.filename or b""), exc.strerror)
+        unlistable.append(_listed(os.fsencode(exc.filename), None, QuarantineKind.UNLISTABLE))
+
+    for folder, _dirs, names in os.walk(root, onerror=skip):
         for name in names:
             full = os.path.join(folder, name)
-            if not full.endswith(suffix):
-                continue
-            try:
-                path, problem = full.decode("utf-8"), None
-            except UnicodeDecodeError:
-                path, problem = full.decode("utf-8", "backslashreplace"), "bad_name"
-            try:
-                info = os.stat(full)
-            except FileNotFoundError:
-                if os.path.islink(full):
-                    yield Listed(path, None, None, problem or "dangling_link")
-                continue  # deleted while listing: not there
-            if stat.S_ISREG(info.st_mode):
-                yield Listed(path, info.st_size, info.st_mtime_ns, problem)
+            if full.endswith(suffix):
+                entry = _local_entry(full, inside)
+                if entry is not None:
+                    yield entry
+    yield from unlistable
 
 
-def _raise(exc: OSError) -> None:
-    raise exc
+def _local_entry(full: bytes, inside: bytes) -> Listed | None:
+    """One local name as listed (None: it was deleted while the walk ran). A link is
+    dangling or a loop first; a link that resolves outside the source is never followed
+    (its target's metadata is looked at, never its content)."""
+    try:
+        info = os.stat(full)
+    except FileNotFoundError:
+        return _listed(full, None, QuarantineKind.DANGLING_LINK) if os.path.islink(full) else None
+    except OSError as exc:
+        kind = QuarantineKind.LINK_LOOP if exc.errno == errno.ELOOP else QuarantineKind.UNLISTABLE
+        return _listed(full, None, kind)
+    if os.path.islink(full) and os.path.commonpath([inside, os.path.realpath(full)]) != inside:
+        return _listed(full, None, QuarantineKind.OUTSIDE_LINK)
+    if not stat.S_ISREG(info.st_mode):
+        return _listed(full, None, QuarantineKind.NOT_A_FILE)
+    return _listed(full, info, None)
+
+
+def _listed(full: bytes, info: os.stat_result | None, problem: QuarantineKind | None) -> Listed:
+    try:
+        path = full.decode("utf-8")
+    except UnicodeDecodeError:
+        path, problem = full.decode("utf-8", "backslashreplace"), QuarantineKind.BAD_NAME
+    if info is None:
+        return Listed(path, None, None, problem)
+    return Listed(path, info.st_size, info.st_mtime_ns, problem)
 
 
 def resolve(uri: str, s3: S3Options | None = None) -> Location:
@@ -199,7 +271,8 @@ def resolve(uri: str, s3: S3Options | None = None) -> Location:
         path = uri[len("s3://") :].rstrip("/")
         if not path or path.startswith("/"):
             raise StorageError(f"{uri!r} names no bucket; use s3://bucket/prefix")
-        return Location(uri, (s3 or S3Options()).filesystem(), path)
+        options = s3 or S3Options()
+        return Location(uri, options.filesystem(), path, options)
     if "://" in uri and not uri.startswith("file://"):
         scheme = uri.split("://", 1)[0]
         raise StorageError(

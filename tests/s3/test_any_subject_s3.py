@@ -48,6 +48,7 @@ def test_cli_lands_a_second_subject_from_s3_to_s3(s3_endpoint: S3Endpoint, s3_bu
         "quarantined": [{"path": bad, "error_kind": "not_avro"}],
         "duplicates": [],
         "deferred": [],
+        "files_decided_concurrently": 0,
     }
     assert written.uri("clicks-v1-a.avro").startswith(f"s3://{s3_bucket}/raw/web/dt=2026-03-01/")
 

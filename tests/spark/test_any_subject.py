@@ -79,6 +79,7 @@ def summary_of(
         "quarantined": quarantined or [],
         "duplicates": [],
         "deferred": [],
+        "files_decided_concurrently": 0,
     }
 
 

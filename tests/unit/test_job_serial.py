@@ -169,6 +169,7 @@ def test_run_summary_accounts_for_every_file(lake: Lake) -> None:
         "quarantined": [{"path": lake.source(BROKEN_FILE), "error_kind": "not_avro"}],
         "duplicates": [],
         "deferred": [],
+        "files_decided_concurrently": 0,
     }
 
 
@@ -359,6 +360,7 @@ def test_rerun_ingests_nothing(lake: Lake) -> None:
         "quarantined": [],
         "duplicates": [],
         "deferred": [],
+        "files_decided_concurrently": 0,
     }
     assert sql(str(lake.table), "SELECT COUNT(*) n FROM t") == [{"n": 5}]
     assert sql(str(lake.default_quarantine), "SELECT COUNT(*) n FROM t") == [{"n": 1}]
@@ -431,7 +433,8 @@ def test_status_sees_the_configured_quarantine_table(lake: Lake, own_quarantine:
             }
         ],
     }
-    assert status["quarantined_files"][0]["message"].startswith("file starts with b'this'")
+    # the file's own bytes are never quoted (issue 18): only their length
+    assert status["quarantined_files"][0]["message"].startswith("file starts with <4 bytes not")
 
 
 def test_a_handle_without_the_quarantine_table_finds_the_one_the_last_run_recorded(

@@ -29,6 +29,8 @@ from avrolake.config import (
     PartitionOverride,
     registry_from_env,
 )
+from avrolake.errors import SchemaGateError
+from avrolake.registry import Registry
 from avrolake.storage import S3Options
 
 
@@ -105,6 +107,13 @@ def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
         help="a task's small source files share Parquet files of about this size per partition "
         f"(default {DEFAULT_TARGET_FILE_MB})",
     )
+    cmd.add_argument(
+        "--skip-schema-gate",
+        action="store_true",
+        help="ingest even when the registry breaks its compatibility level (by default the "
+        "run first checks the subject's versions, as the DAG's schema_gate task does, and "
+        "exits 1 on a violation before reading any file)",
+    )
     cmd.add_argument("--json", action="store_true", help="print the run summary as the last line")
 
 
@@ -170,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
     from avrolake.spark.runner import SparkRunner
     from avrolake.spark.session import SessionHolder, spark_environment
 
+    if not args.skip_schema_gate:
+        schema_gate(args.registry, args.subject or None)
     config = config_from_args(args, dict(os.environ))
     spark_environment(os.environ, config.master, sys.executable)
     session = SessionHolder(config.master, sys.executable)
@@ -179,6 +190,19 @@ def run(args: argparse.Namespace) -> int:
         session.stop()  # before the summary: spark-submit merges stderr into stdout
     print_summary(summary.as_dict(), as_json=args.json)
     return 0
+
+
+def schema_gate(registry_dir: Path, subject: str | None) -> None:
+    """The registry's compatibility gate, as the DAG runs it before ingesting."""
+    registry = Registry(registry_dir)
+    problems = registry.gate(registry.resolve_subject(subject))
+    if problems:
+        raise SchemaGateError(
+            f"schema registry {registry_dir} breaks its compatibility level, so no file was "
+            "read (every file would be quarantined or resolved wrongly). Fix or remove the "
+            "offending version, or pass --skip-schema-gate to ingest anyway:\n  "
+            + "\n  ".join(problems)
+        )
 
 
 def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
@@ -202,6 +226,12 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         print(f"  duplicate of {d['copy_of']}: {d['path']}")
     for path in summary["deferred"]:
         print(f"  deferred (still being written?): {path}")
+    if summary["files_decided_concurrently"]:
+        print(
+            f"a concurrent run committed first: {summary['files_decided_concurrently']} "
+            "file(s) it had already decided were left to it (counted as skipped); nothing is "
+            "missing or doubled, and no re-run is needed"
+        )
 
 
 def run_status(args: argparse.Namespace) -> int:

@@ -46,8 +46,9 @@ def register(commands: Any) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    registry = Registry(args.registry)
-    subjects = [args.subject] if args.subject else registry.subjects()
+    registry = Registry(args.registry)  # a missing path: "unusable registry", exit 2
+    subjects = [registry.resolve_subject(args.subject)] if args.subject else []
+    subjects = subjects or registry.require_subjects()  # none: "unusable registry", exit 2
     report: dict[str, Any] = {"compatible": True, "subjects": {}}
     for subject in subjects:
         level = registry.level(subject)

@@ -41,6 +41,7 @@ from avrolake.lake import (
     file_schema,
     table_schema,
 )
+from avrolake.lake.guards import check_targets
 from avrolake.lake.ledger import (
     MESSAGE_LIMIT,
     Ledger,
@@ -52,7 +53,7 @@ from avrolake.lake.ledger import (
 from avrolake.lake.replace import old_files_of
 from avrolake.lake.rewrite import without_sources
 from avrolake.registry import Registry, TableSettings
-from avrolake.storage import S3Options, resolve
+from avrolake.storage import PROBLEMS, S3Options, resolve
 
 log = logging.getLogger(__name__)
 _RUN_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:+-]{0,254}$")
@@ -122,6 +123,7 @@ def resolve_target(
         plan = replace(plan, max_block_bytes=max_block_bytes)
     loaded = TableRef.at(table, s3).load()
     ref = TableRef.find(table, s3, quarantine=quarantine or None, settings=settings, loaded=loaded)
+    check_targets(ref, loaded)  # the three tables are distinct, of their roles, in their places
     reader = registry.reader(name)
     writers = {v.version: v.schema for v in registry.versions(name)}
     log.info("subject %s: reader v%d; table %s", name, reader.version, settings.describe())
@@ -303,12 +305,7 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
 
 def _unreadable(f: SourceFile) -> Quarantined:
     kind = QuarantineKind(f.problem or QuarantineKind.BAD_NAME)
-    reason = (
-        "the object name is not valid UTF-8 (shown with backslash escapes); rename it"
-        if kind is QuarantineKind.BAD_NAME
-        else "a symbolic link whose target does not exist; fix or remove the link"
-    )
-    return Quarantined(f.uri, f.size, kind, reason, None, None, f.mtime_ms)
+    return Quarantined(f.uri, f.size, kind, PROBLEMS[kind], None, None, f.mtime_ms)
 
 
 def _duplicates(
@@ -444,6 +441,7 @@ def _finish(
         q_by_source.pop(source, None)
         copies.pop(source, None)
     summary.files_skipped += len(dropped)
+    summary.files_decided_concurrently = len(dropped)  # issue 18 point 6: the CLI says so
     summary.table_version = table.version() if version is None else version
     summary.files_ingested = len(by_source)
     summary.files_replaced = sum(1 for s in by_source if s in replacing)

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, replace
 
 from avrolake.config import Backfill
+from avrolake.errors import QuarantineKind
 from avrolake.storage import Location
 
 _PARTITION = re.compile(r"(?:^|/)dt=(\d{4}-\d{2}-\d{2})(?:/hour=(\d{1,2}))?(?:/|$)")
@@ -21,7 +22,7 @@ class SourceFile:
     path: str  # the path in its filesystem
     size: int
     mtime_ms: int | None
-    problem: str | None = None  # "bad_name" / "dangling_link": quarantined without reading
+    problem: QuarantineKind | None = None  # storage.PROBLEMS: quarantined without reading
     # A split of a large file: the bytes [start, end) (end None: to the end of the file);
     # it holds the blocks whose preceding sync marker starts in that range.
     start: int = 0

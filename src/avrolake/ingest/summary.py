@@ -27,6 +27,8 @@ class RunSummary:
     quarantined: list[dict[str, str]] = field(default_factory=list)
     duplicates: list[dict[str, str]] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
+    # of files_skipped: decided by a concurrent run that committed first (not an error)
+    files_decided_concurrently: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

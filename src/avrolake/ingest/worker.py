@@ -21,6 +21,7 @@ from avrolake.config import DEFAULT_SOURCE_BUFFER_BYTES, DEFAULT_TARGET_FILE_MB
 from avrolake.decode import AvroFile, ReaderPlan
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.ingest.plan import SourceFile
+from avrolake.ingest.redact import without_content
 from avrolake.lake import FileAdd, PartitionedWriter, TableRef
 from avrolake.lake.columns import (
     INGESTED_AT,
@@ -29,7 +30,7 @@ from avrolake.lake.columns import (
     WRITER_FINGERPRINT,
     WRITER_VERSION,
 )
-from avrolake.storage import resolve
+from avrolake.storage import PROBLEMS, resolve
 
 log = logging.getLogger(__name__)
 
@@ -156,27 +157,32 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> tuple[Outcome, Rows]:
         own.discard()
         if _changed(fs, source):
             return Deferred(source.uri, f"changed while it was read ({exc.kind.value})"), []
-        log.warning("quarantining %s: %s", source.uri, exc)
+        log.warning("quarantining %s: %s", source.uri, without_content(exc.message))
         return Quarantined(
             source.uri,
             source.size,
             exc.kind,
-            exc.message,
+            without_content(exc.message),
             exc.writer_fingerprint or (avro.writer_fingerprint if avro else None),
             exc.writer_schema or (avro.writer_schema_json if avro else None),
             source.mtime_ms,
         ), []
     except OSError:
         own.discard()
-        raise  # storage, not the file: the task is retried
+        gone = _not_a_file(fs, source)
+        if gone is None:
+            raise  # storage, not the file: the task is retried
+        log.warning("not reading %s: %s", source.uri, gone.reason)
+        return gone, []
     except Exception as exc:  # a value the table cannot hold: this file only, never the run
         own.discard()
-        log.warning("quarantining %s: %s: %s", source.uri, type(exc).__name__, exc)
+        why = f"{type(exc).__name__}: {without_content(str(exc), quoted=True)}"
+        log.warning("quarantining %s: %s", source.uri, why)
         return Quarantined(
             source.uri,
             source.size,
             QuarantineKind.CONVERSION_ERROR,
-            f"a value could not be converted for the table ({type(exc).__name__}: {exc})",
+            f"a value could not be converted for the table ({why})",
             avro.writer_fingerprint if avro else None,
             avro.writer_schema_json if avro else None,
             source.mtime_ms,
@@ -267,6 +273,29 @@ def _changed(fs: pafs.FileSystem, source: SourceFile) -> bool:
     if now.type != pafs.FileType.File:
         return True
     return now.size != source.size or (source.mtime_ms is not None and _ms(now) != source.mtime_ms)
+
+
+def _not_a_file(fs: pafs.FileSystem, source: SourceFile) -> Quarantined | Deferred | None:
+    """What a file that could not be opened has become since the listing: a folder (it is
+    quarantined as not_a_file) or nothing (deleted: deferred, a later listing decides);
+    None when it is still a file (a storage error)."""
+    try:
+        now = fs.get_file_info(source.path).type
+    except OSError:
+        return None
+    if now == pafs.FileType.Directory:
+        return Quarantined(
+            source.uri,
+            source.size,
+            QuarantineKind.NOT_A_FILE,
+            PROBLEMS[QuarantineKind.NOT_A_FILE],
+            None,
+            None,
+            source.mtime_ms,
+        )
+    if now == pafs.FileType.NotFound:
+        return Deferred(source.uri, "deleted after the run listed it")
+    return None
 
 
 def _etag(stream: pa.NativeFile) -> str | None:

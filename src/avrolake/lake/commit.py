@@ -113,6 +113,14 @@ def commit_run(
             log.warning("commit attempt %d lost a race (%s); reloading", attempt, exc)
             continue
         table.update_incremental()
+        if attempt > 1 or dropped:  # issue 18 point 6: a race lost and retried is no error
+            log.info(
+                "a concurrent run committed first; retried: committed on attempt %d as table "
+                "version %d (%d file(s) left to the other run)",
+                attempt,
+                table.version(),
+                len(dropped),
+            )
         return table.version(), dropped, record
     raise CommitConflictError(
         f"could not commit after {MAX_COMMIT_ATTEMPTS} attempts: other runs keep committing "

@@ -24,6 +24,7 @@ from avrolake.lake.columns import KEPT_KEY, READER_KEY, SOURCE_FILE
 from avrolake.lake.features import check_writable
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
+from avrolake.storage_errors import translated
 
 log = logging.getLogger(__name__)
 COMMIT_INFO_KEY = "avrolake"  # the commit-info key holding a run's audit record (docs/table.md)
@@ -107,7 +108,8 @@ class TableRef:
     def _run_note(self) -> tuple[int, str | None] | None:
         """(table version, quarantine table) of the newest run note on the ledger's commits."""
         try:
-            ledger = DeltaTable(self.ledger_uri, storage_options=self.storage_options)
+            with translated(self.ledger_uri, self.endpoint):
+                ledger = DeltaTable(self.ledger_uri, storage_options=self.storage_options)
         except TableNotFoundError:
             return None
         for limit in (1, RECORD_LOOKBACK):  # the newest commit is usually a run's
@@ -135,10 +137,17 @@ class TableRef:
         """The quarantine table as a handle of its own (for maintenance and queries)."""
         return replace(self, uri=self.quarantine_uri, settings=None)
 
+    @property
+    def endpoint(self) -> str | None:
+        """The S3 endpoint the table is reached at (None: AWS itself, or a local path)."""
+        return self.s3.endpoint_url if self.uri.startswith("s3://") else None
+
     def load(self) -> DeltaTable | None:
-        """The Delta table, or None when there is none yet."""
+        """The Delta table, or None when there is none yet. A storage problem (endpoint,
+        bucket, credentials, a gap in the log) is raised as a `StorageProblemError`."""
         try:
-            return DeltaTable(self.uri, storage_options=self.storage_options)
+            with translated(self.uri, self.endpoint):
+                return DeltaTable(self.uri, storage_options=self.storage_options)
         except TableNotFoundError:
             return None
 
@@ -173,12 +182,13 @@ class TableRef:
                 "creating Delta table %s partitioned by %s", self.uri, partition_by or "nothing"
             )
             try:
-                return DeltaTable.create(
-                    self.uri,
-                    with_reader(schema, reader_version),
-                    partition_by=partition_by or None,
-                    storage_options=self.storage_options,
-                )
+                with translated(self.uri, self.endpoint):
+                    return DeltaTable.create(
+                        self.uri,
+                        with_reader(schema, reader_version),
+                        partition_by=partition_by or None,
+                        storage_options=self.storage_options,
+                    )
             except DeltaError:
                 table = self.require()  # a concurrent run made it
         check_writable(self.uri, table.protocol())

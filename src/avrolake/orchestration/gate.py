@@ -11,10 +11,8 @@ from avrolake.registry import Registry
 def schema_gate(registry_dir: Path, subject: str | None = None) -> str:
     """Check the registry; return a one-line verdict, or raise naming every violation."""
     registry = Registry(registry_dir)
-    subjects = [registry.resolve_subject(subject)] if subject else registry.subjects()
-    problems = []
-    for name in subjects:
-        problems += [f"{name}: {v.describe()}" for v in registry.check(name)]
+    subjects = [registry.resolve_subject(subject)] if subject else registry.require_subjects()
+    problems = registry.gate(subject)
     if problems:
         raise SchemaGateError(
             f"schema registry {registry_dir} breaks its compatibility level; fix or remove the "

@@ -95,7 +95,7 @@ class Registry:
     def __init__(self, root: Path) -> None:
         if not root.is_dir():
             raise RegistryError(
-                f"schema registry {root} does not exist or is not a directory; "
+                f"unusable registry {root}: it does not exist or is not a directory; "
                 "pass --registry DIR pointing at <DIR>/<subject>/v<N>.avsc files"
             )
         self.root = root
@@ -103,6 +103,27 @@ class Registry:
 
     def subjects(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and _has_versions(p))
+
+    def require_subjects(self) -> list[str]:
+        """The subjects, or a RegistryError saying why a registry with none is unusable."""
+        subjects = self.subjects()
+        if subjects:
+            return subjects
+        hint = (
+            f"it looks like the folder of one subject ({self.root.name}): pass its parent"
+            if _has_versions(self.root)
+            else "it holds no <subject>/v<N>.avsc files"
+        )
+        raise RegistryError(
+            f"unusable registry {self.root}: no subjects; {hint}. A registry is a folder of "
+            "subjects, each a folder of v1.avsc, v2.avsc, …"
+        )
+
+    def gate(self, subject: str | None = None) -> list[str]:
+        """Every registered version that breaks its subject's level, as one line each, for
+        `subject` (checked) or every subject (at least one)."""
+        subjects = [self.resolve_subject(subject)] if subject else self.require_subjects()
+        return [f"{name}: {v.describe()}" for name in subjects for v in self.check(name)]
 
     def resolve_subject(self, subject: str | None) -> str:
         """`subject` itself (checked), or the registry's only subject when None."""

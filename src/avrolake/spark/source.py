@@ -44,7 +44,7 @@ from avrolake.ingest import SourceFile, discover, plan_groups
 from avrolake.ingest.worker import with_metadata
 from avrolake.lake import METADATA_FIELDS
 from avrolake.registry import Registry
-from avrolake.storage import S3Options, resolve
+from avrolake.storage import PROBLEMS, S3Options, resolve
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,8 @@ class AvrolakeReader(DataSourceReader):
         fs = resolve(self.path, self.s3).fs
         for source in partition.files:
             try:
+                if source.problem is not None:  # listed, never opened (docs/table.md)
+                    raise QuarantineError(source.problem, PROBLEMS[source.problem])
                 with fs.open_input_file(source.path) as stream:
                     avro = AvroFile(stream, self.plan)
                     for table in avro.tables():
