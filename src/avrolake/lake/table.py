@@ -20,11 +20,11 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from avrolake.config import default_quarantine_uri, ledger_uri
 from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
+from avrolake.lake.record import COMMIT_INFO_KEY, RunRecord
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
 
 log = logging.getLogger(__name__)
-COMMIT_INFO_KEY = "avrolake"  # the commit-info key holding a run's audit record (docs/table.md)
 # the ledger commit-info key of a run's note: {"table_version", "quarantine_table"}
 RUN_NOTE_KEY = "avrolake_run"
 RECORD_LOOKBACK = 100  # commits searched for the last run's record (maintenance commits too)
@@ -248,5 +248,5 @@ def query_arrow(table: DeltaTable, sql: str) -> pa.Table:
 
 
 def _quarantine_of(commit: Mapping[str, Any]) -> str | None:
-    value = json.loads(commit[COMMIT_INFO_KEY]).get("quarantine_table")
-    return str(value) if value else None
+    record = RunRecord.from_commit(commit)
+    return record.quarantine_table if record is not None else None
