@@ -162,6 +162,7 @@ def test_run_summary_accounts_for_every_file(lake: Lake) -> None:
         "files_deferred": 0,
         "files_duplicate": 0,
         "files_replaced": 0,
+        "files_late": 0,
         "records_written": 5,
         "table_version": 1,
         "records_by_writer_version": {"1": 2, "2": 3},
@@ -169,6 +170,7 @@ def test_run_summary_accounts_for_every_file(lake: Lake) -> None:
         "quarantined": [{"path": lake.source(BROKEN_FILE), "error_kind": "not_avro"}],
         "duplicates": [],
         "deferred": [],
+        "late": [],
     }
 
 
@@ -325,10 +327,13 @@ def test_partition_column_override_names_the_folders(lake: Lake) -> None:
     assert folders == ["_delta_log", "click_day=2026-03-01", "click_day=2026-03-02"]
 
 
-def test_backfill_range_lands_only_its_files(lake: Lake) -> None:
+def test_backfill_range_without_lookback_lands_only_its_files(lake: Lake) -> None:
     since = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
     summary = ingest(
-        lake.config(backfill=Backfill(since=since, until=since + dt.timedelta(hours=1)))
+        lake.config(
+            backfill=Backfill(since=since, until=since + dt.timedelta(hours=1)),
+            lookback=dt.timedelta(0),
+        )
     )
     assert (summary["files_seen"], summary["files_ingested"], summary["files_quarantined"]) == (
         1,
@@ -352,6 +357,7 @@ def test_rerun_ingests_nothing(lake: Lake) -> None:
         "files_deferred": 0,
         "files_duplicate": 0,
         "files_replaced": 0,
+        "files_late": 0,
         "records_written": 0,
         "table_version": 1,
         "records_by_writer_version": {},
@@ -359,6 +365,7 @@ def test_rerun_ingests_nothing(lake: Lake) -> None:
         "quarantined": [],
         "duplicates": [],
         "deferred": [],
+        "late": [],
     }
     assert sql(str(lake.table), "SELECT COUNT(*) n FROM t") == [{"n": 5}]
     assert sql(str(lake.default_quarantine), "SELECT COUNT(*) n FROM t") == [{"n": 1}]
@@ -417,6 +424,7 @@ def test_status_sees_the_configured_quarantine_table(lake: Lake, own_quarantine:
                 "files": 2,
                 "records": 5,
                 "quarantined": 1,
+                "late": 0,
                 "records_by_decode_path": {"native": 5},
             }
         ],

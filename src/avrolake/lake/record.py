@@ -91,13 +91,18 @@ class RunRecord:
     duplicates: tuple[DuplicateFile, ...] = ()
     deferred: tuple[str, ...] = field(default=())
 
+    def files(self) -> list[LandedFile | QuarantinedFile | DuplicateFile]:
+        """Every decision of the run."""
+        files: list[LandedFile | QuarantinedFile | DuplicateFile] = [*self.landed]
+        return files + [*self.quarantined] + [*self.duplicates]
+
     def decided(self) -> set[str]:
         """Every source this run landed, quarantined or found a duplicate."""
-        return {f.path for f in (*self.landed, *self.quarantined, *self.duplicates)}
+        return {f.path for f in self.files()}
 
     def replaced(self) -> set[str]:
         """Sources that had landed before and whose earlier rows this commit removes."""
-        return {f.path for f in (*self.landed, *self.quarantined, *self.duplicates) if f.replaced}
+        return {f.path for f in self.files() if f.replaced}
 
     def without(self, paths: Iterable[str]) -> RunRecord:
         """The record less the decisions about `paths` (another run decided them first)."""

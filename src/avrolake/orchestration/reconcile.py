@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from avrolake.config import Backfill
+from avrolake.config import DEFAULT_LOOKBACK_HOURS, Backfill
 from avrolake.errors import AvrolakeError, ReconciliationError
 from avrolake.ingest import discover
 from avrolake.lake import Ledger, SourceStatus, TableRef, count_by_version, source_rows
@@ -46,18 +46,41 @@ def reconcile_interval(
     since: dt.datetime,
     until: dt.datetime,
     max_quarantined: int,
+    lookback: dt.timedelta = dt.timedelta(hours=DEFAULT_LOOKBACK_HOURS),
 ) -> Reconciliation:
-    """Raise ReconciliationError unless every file of [since, until) landed or was quarantined
-    and at most max_quarantined were quarantined; below that, quarantines are logged as warnings.
+    """Raise ReconciliationError unless every file of [since - lookback, until) landed as it
+    is now (a file changed since it landed counts as missing), was quarantined or is a
+    duplicate, and at most max_quarantined were quarantined; below that, quarantines are
+    logged as warnings. The lookback is the ingest run's: late files it should have landed
+    are checked too.
     """
-    files = discover(resolve(source, table.s3), Backfill(since=since, until=until))
+    start = since - lookback
+    files = discover(resolve(source, table.s3), Backfill(since=start, until=until))
     uris = {f.uri for f in files}
-    report = Reconciliation(f"[{since.isoformat()}, {until.isoformat()})", files_seen=len(files))
+    report = Reconciliation(f"[{start.isoformat()}, {until.isoformat()})", files_seen=len(files))
     ledger = Ledger(table)
     main = table.load()
     if main is not None:
         ledger.sync(main)
-    state = ledger.current(uris)
+    known = ledger.state(uris)
+    # a file changed since it was decided is missing: its new content is in no row
+    state = {
+        f.uri: known[f.uri]
+        for f in files
+        if f.uri in known and not known[f.uri].changed(f.size, f.mtime_ms)
+    }
+
+    copies = [e for e in state.values() if e.status is SourceStatus.DUPLICATE]
+    originals = ledger.entries({e.copy_of for e in copies if e.copy_of}) if copies else {}
+    for e in copies:  # a copy whose original no longer holds its content is missing
+        o = originals.get(e.copy_of or "")
+        if o is None or (o.status, o.sync_marker, o.size, o.digest) != (
+            SourceStatus.LANDED,
+            e.sync_marker,
+            e.size,
+            e.digest,
+        ):
+            del state[e.path]
 
     def having(status: SourceStatus) -> list[str]:
         return sorted(p for p, e in state.items() if e.status is status)
