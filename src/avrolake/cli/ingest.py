@@ -19,12 +19,12 @@ from typing import Any
 from avrolake.config import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_LOOKBACK_HOURS,
-    LOOKBACK_ENV,
     DEFAULT_MASTER,
     DEFAULT_MAX_BLOCK_BYTES,
     DEFAULT_MAX_TASK_BYTES,
     DEFAULT_SETTLE_SECONDS,
     DEFAULT_TARGET_FILE_MB,
+    LOOKBACK_ENV,
     SETTLE_ENV,
     Backfill,
     IngestConfig,

@@ -36,8 +36,6 @@ from avrolake.lake.table import RUN_NOTE_KEY, TableRef, query_arrow
 
 log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 2000  # characters of a quarantine reason kept in the audit record and ledger
-# An interval run's ledger read is filtered by the folders it listed, up to this many.
-MAX_FOLDER_FILTERS = 400
 
 LEDGER_SCHEMA = pa.schema(
     [
@@ -130,6 +128,7 @@ def unchanged(recorded: tuple[int | None, int | None], size: int, mtime_ms: int 
 
 
 _SETTLED = frozenset({SourceStatus.LANDED.value, SourceStatus.DUPLICATE.value})
+_DUPLICATE = SourceStatus.DUPLICATE.value
 
 
 class LedgerState(Mapping[str, LedgerEntry]):
@@ -215,7 +214,7 @@ class LedgerState(Mapping[str, LedgerEntry]):
                 {
                     p
                     for p, status in zip(self._column("path"), self._column("status"), strict=True)
-                    if status == SourceStatus.DUPLICATE.value
+                    if status == _DUPLICATE
                 }
                 if self._rows is not None
                 else set()
@@ -336,9 +335,10 @@ class Ledger:
         when asked for, so a run's planning costs little per landed source.
 
         `paths`: only the rows of those files are needed (an interval run's listing). The
-        read is filtered by their folders (`path` ranges), which the Delta statistics of the
-        ledger's files and the Parquet row groups prune: a run's planning reads the ledger
-        rows of the partitions it listed, not the whole ledger (docs/ledger.md).
+        read is filtered to the range of their folders (`path` from the first folder to the
+        last), which the `path` statistics of the ledger's files (one file per run's append)
+        and of their Parquet row groups prune: a run's planning reads the ledger rows of the
+        partitions it listed, not the whole ledger (docs/ledger.md).
         """
         table = self.load()
         if table is None:
@@ -348,9 +348,10 @@ class Ledger:
         folders = sorted({p.rsplit("/", 1)[0] + "/" for p in paths})
         if not folders:
             return LedgerState(self._newest(table, "FALSE"))
-        if len(folders) > MAX_FOLDER_FILTERS:
-            return LedgerState(self._newest(table, None))
-        return LedgerState(self._newest(table, " OR ".join(_under(f) for f in folders)))
+        # one range from the first folder to the last: a dt=/hour= window is contiguous in
+        # path order, and one range plans and prunes several times faster than an OR of many
+        low, high = _literal(folders[0]), _literal(folders[-1][:-1] + "0")
+        return LedgerState(self._newest(table, f"path >= {low} AND path < {high}"))
 
     def entries(self, paths: Collection[str]) -> LedgerState:
         """The newest entry of exactly `paths` (the originals of duplicates, say)."""
@@ -530,12 +531,6 @@ def _max_version_read(ledger: DeltaTable) -> int:
     """Files without statistics: the column read."""
     rows = query_arrow(ledger, "SELECT MAX(table_version) AS v FROM t").to_pylist()
     return -1 if not rows or rows[0]["v"] is None else int(rows[0]["v"])
-
-
-def _under(folder: str) -> str:
-    """A predicate for the paths below `folder` (ending in "/"): a range the Delta file
-    statistics and Parquet row-group statistics prune ("0" follows "/")."""
-    return f"(path >= {_literal(folder)} AND path < {_literal(folder[:-1] + '0')})"
 
 
 def _literal(text: str) -> str:

@@ -94,7 +94,7 @@ class RunRecord:
     def files(self) -> list[LandedFile | QuarantinedFile | DuplicateFile]:
         """Every decision of the run."""
         files: list[LandedFile | QuarantinedFile | DuplicateFile] = [*self.landed]
-        return files + [*self.quarantined] + [*self.duplicates]
+        return [*files, *self.quarantined, *self.duplicates]
 
     def decided(self) -> set[str]:
         """Every source this run landed, quarantined or found a duplicate."""
