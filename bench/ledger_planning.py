@@ -6,8 +6,9 @@ same run against an empty ledger (issue 18: goal within 2x).
 
 The ledger is built directly with deltalake (no Avro, no main-table data): one append per
 past hour of `--per-hour` landed rows, with its run note, as hourly runs write it, then a
-checkpoint. The empty ledger is the same table with no rows. The source holds the run's interval and its 24-hour lookback: 40
-files per hour (their bytes are never read: the bench's runner decodes nothing). Measured:
+checkpoint. The empty ledger is the same table with no rows. The source holds the run's
+interval and its 24-hour lookback: 40 files per hour (their bytes are never read: the
+bench's runner decodes nothing). Measured:
 `planning_seconds` of the run's summary (listing, the ledger read, the plan), best of
 `--repeat`. Results go to bench/results/ledger_planning.{json,md}. Not part of the test run.
 """
@@ -118,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours", type=int, default=1000)
     parser.add_argument("--per-hour", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="build in (and keep) this folder")
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="avrolake-ledger-bench-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="avrolake-ledger-bench-"))
     try:
         (work / "registry" / "pings").mkdir(parents=True)
         (work / "registry" / "pings" / "v1.avsc").write_text(json.dumps(SCHEMA))
@@ -134,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         empty = planning(work, "empty", args.repeat)
         full = planning(work, "full", args.repeat)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
     result = {
         "ledger_rows": rows,
         "listed_files": (LOOKBACK_HOURS + 1) * LISTED_PER_HOUR,

@@ -14,7 +14,7 @@ from typing import Any
 import fastavro
 
 from avrolake.config import Backfill, IngestConfig
-from avrolake.ingest import SerialRunner, run_ingest
+from avrolake.ingest import SerialRunner, TaskRunner, run_ingest
 from avrolake.lake import TableRef
 from avrolake.storage import S3Options
 from tests.fixtures.lake import sql
@@ -97,9 +97,11 @@ class Lake:
         )
         return dataclasses.replace(base, **changes)
 
-    def run(self, since: int | None, **changes: Any) -> dict[str, Any]:
+    def run(
+        self, since: int | None, runner: TaskRunner | None = None, **changes: Any
+    ) -> dict[str, Any]:
         self.clock += 1
-        return run_ingest(self.config(since, **changes), SerialRunner()).as_dict()
+        return run_ingest(self.config(since, **changes), runner or SerialRunner()).as_dict()
 
     def rows(self) -> dict[str, int]:
         found = sql(self.table, 'SELECT "_source_file" s, COUNT(*) n FROM t GROUP BY 1')

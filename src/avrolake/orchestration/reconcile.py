@@ -101,6 +101,16 @@ def reconcile_interval(
     return report
 
 
+def interval_lookback(registry: Path, subject: str | None, hours: str | None) -> dt.timedelta:
+    """The lookback the interval's ingest run used: `hours` (the run's setting, e.g.
+    $AVROLAKE_LOOKBACK_HOURS), else the subject's table.json, else the default."""
+    if hours:
+        return dt.timedelta(hours=float(hours))
+    reg = Registry(registry)
+    stored = reg.table_settings(reg.resolve_subject(subject)).lookback_hours
+    return dt.timedelta(hours=DEFAULT_LOOKBACK_HOURS if stored is None else stored)
+
+
 def _judge(report: Reconciliation, max_quarantined: int) -> None:
     if report.unaccounted:
         raise ReconciliationError(
