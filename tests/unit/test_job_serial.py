@@ -510,6 +510,7 @@ def test_reconcile_sees_the_configured_quarantine_table(lake: Lake, own_quaranti
     report = reconcile_interval(str(lake.raw), ref, *INTERVAL, max_quarantined=1)
     assert report.as_dict() == {
         "interval": "[2026-03-01T00:00:00+00:00, 2026-03-03T00:00:00+00:00)",
+        "lookback_from": "2026-02-28T00:00:00+00:00",
         "files_seen": 3,
         "files_landed": 2,
         "files_quarantined": 1,

@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class Reconciliation:
     interval: str
-    files_seen: int = 0
+    files_seen: int = 0  # of the interval and its lookback
+    lookback_from: str = ""  # the window checked: [lookback_from, interval end)
     files_landed: int = 0
     files_quarantined: int = 0
     files_duplicate: int = 0
@@ -57,7 +58,11 @@ def reconcile_interval(
     start = since - lookback
     files = discover(resolve(source, table.s3), Backfill(since=start, until=until))
     uris = {f.uri for f in files}
-    report = Reconciliation(f"[{start.isoformat()}, {until.isoformat()})", files_seen=len(files))
+    report = Reconciliation(
+        f"[{since.isoformat()}, {until.isoformat()})",
+        files_seen=len(files),
+        lookback_from=start.isoformat(),
+    )
     ledger = Ledger(table)
     main = table.load()
     if main is not None:
@@ -114,7 +119,8 @@ def interval_lookback(registry: Path, subject: str | None, hours: str | None) ->
 def _judge(report: Reconciliation, max_quarantined: int) -> None:
     if report.unaccounted:
         raise ReconciliationError(
-            f"{len(report.unaccounted)} of {report.files_seen} file(s) of {report.interval} are "
+            f"{len(report.unaccounted)} of {report.files_seen} file(s) of {report.interval} "
+            f"and its lookback (from {report.lookback_from}) are "
             "neither in the table nor in quarantine (was the ingest task skipped, or did files "
             "arrive after it ran? re-run the interval): " + ", ".join(report.unaccounted[:10])
         )
