@@ -6,7 +6,9 @@ whole source and lands late files older than the hourly runs' lookback (docs/led
 Hourly runs write many small Parquet files; this compacts them (deltalake optimize), removes
 files no longer referenced and older than the retention (vacuum; at least 7 days so running
 readers and time travel keep working; killed tasks' orphan files go too), and checkpoints
-and cleans the transaction log. Each task logs files and bytes before and after.
+and cleans the transaction log. The source ledger is compacted sorted by path (Z-order), so
+that an hourly run's planning reads only the ledger rows of the partitions it lists. Each
+task logs files and bytes before and after.
 
 Variables: avrolake_source, avrolake_table, avrolake_quarantine_table ('' =
 <table>_quarantine), avrolake_registry, avrolake_subject, avrolake_vacuum_retention_hours
@@ -54,7 +56,10 @@ with DAG(
             env.update(aws_env(aws_conn_id))
         ref = TableRef.find(table, S3Options.from_env(env), quarantine=quarantine_table or None)
         hours = int(retention_hours) if retention_hours else MIN_RETENTION_HOURS
-        report = maintain(ref.quarantine() if which == "quarantine" else ref, hours)
+        if which == "ledger":  # sorted by path: interval runs read only their folders' rows
+            report = maintain(ref.ledger(), hours, sort_by=("path",))
+        else:
+            report = maintain(ref.quarantine() if which == "quarantine" else ref, hours)
         print(f"avrolake maintenance: {report}")  # noqa: T201 - the task log
         return report
 
@@ -94,6 +99,7 @@ with DAG(
     maintain_table.override(task_id="maintain_quarantine")(
         table, quarantine, "quarantine", retention, aws
     )
+    maintain_table.override(task_id="maintain_ledger")(table, quarantine, "ledger", retention, aws)
     sweep >> logs
 
 

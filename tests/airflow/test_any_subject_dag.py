@@ -100,6 +100,7 @@ def test_dags_land_and_maintain_a_second_subject_with_a_custom_quarantine_table(
         "sweep": "success",
         "maintain_logs": "success",
         "maintain_quarantine": "success",
+        "maintain_ledger": "success",
     }
     reports = returned(maintained)
     assert reports["maintain_logs"]["table"] == table

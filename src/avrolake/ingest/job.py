@@ -73,6 +73,7 @@ class Target:
     reader_fingerprint: str = ""
     # the table as loaded while resolving (None: it did not exist yet); never shipped to tasks
     loaded: Any = field(default=None, compare=False, repr=False)
+    ledger: Any = field(default=None, compare=False, repr=False)  # the ledger table, loaded
 
     @property
     def renames(self) -> dict[str, tuple[str, ...]]:
@@ -100,8 +101,16 @@ def resolve_target(
         plan = replace(plan, batch_size=batch_size)
     if max_block_bytes:
         plan = replace(plan, max_block_bytes=max_block_bytes)
-    loaded = TableRef.at(table, s3).load()
-    ref = TableRef.find(table, s3, quarantine=quarantine or None, settings=settings, loaded=loaded)
+    at = TableRef.at(table, s3)
+    loaded, ledger = at.load(), Ledger(at).load()
+    ref = TableRef.find(
+        table,
+        s3,
+        quarantine=quarantine or None,
+        settings=settings,
+        loaded=loaded,
+        ledger=ledger,
+    )
     reader = registry.reader(name)
     log.info("subject %s: reader v%d; table %s", name, reader.version, settings.describe())
     return Target(
@@ -113,6 +122,7 @@ def resolve_target(
         table_schema(plan.data_schema, settings),
         reader_fingerprint(reader.doc),
         loaded,
+        ledger,
     )
 
 
@@ -156,7 +166,7 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
     table = target.table.open_or_create(target.schema, target.renames, target.loaded)
     base_version = table.version()
     summary.table_version = base_version
-    ledger = Ledger(target.table)
+    ledger = Ledger(target.table, target.ledger)
     ledger.sync(table)
     # an interval run reads the ledger rows of the folders it listed only; a sweep all
     state = ledger.state(None if window.sweep else [f.uri for f in files])

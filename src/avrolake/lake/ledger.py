@@ -313,15 +313,20 @@ def entries_of(record: RunRecord, version: int) -> list[LedgerEntry]:
 class Ledger:
     """The ledger of one table, at <table>_ledger."""
 
-    def __init__(self, ref: TableRef) -> None:
+    def __init__(self, ref: TableRef, loaded: DeltaTable | None = None) -> None:
+        """`loaded`: the ledger table as the caller just loaded it (None: load it here)."""
         self.ref = ref
         self.uri = ref.ledger_uri
+        self._loaded = loaded  # as last loaded; `append` forgets it
 
-    def load(self) -> DeltaTable | None:
-        try:
-            return DeltaTable(self.uri, storage_options=self.ref.storage_options)
-        except TableNotFoundError:
-            return None
+    def load(self, *, fresh: bool = False) -> DeltaTable | None:
+        """The ledger table (None: none yet), loaded once until this handle appends."""
+        if self._loaded is None or fresh:
+            try:
+                self._loaded = DeltaTable(self.uri, storage_options=self.ref.storage_options)
+            except TableNotFoundError:
+                return None
+        return self._loaded
 
     def current(self, paths: Iterable[str] | None = None) -> dict[str, LedgerEntry]:
         """The newest entry of every path (of `paths` only, when given)."""
@@ -424,7 +429,7 @@ class Ledger:
         commit's info under RUN_NOTE_KEY (`TableRef.recorded_quarantine` reads it)."""
         if not entries:
             return
-        table = self.load()
+        table = self.load(fresh=True)
         seq = (table.version() + 1) if table is not None else 0
         now = dt.datetime.now(dt.UTC)
         records = [
@@ -449,6 +454,7 @@ class Ledger:
             if run_note
             else None,
         )
+        self._loaded = None
 
     def sync(self, table: DeltaTable) -> int:
         """Add the rows of main-table commits the ledger lacks (a run that died after its

@@ -62,6 +62,7 @@ class TableRef:
         quarantine: str | None = None,
         settings: TableSettings | None = None,
         loaded: DeltaTable | None = None,
+        ledger: DeltaTable | None = None,
     ) -> TableRef:
         """Like `at`, but without `quarantine` the quarantine table is the one the table's last
         run recorded in its commit (docs/table.md), so a run's --quarantine-table is found
@@ -70,10 +71,12 @@ class TableRef:
         ref = cls.at(uri, s3, quarantine=quarantine, settings=settings)
         if quarantine:
             return ref
-        recorded = ref.recorded_quarantine(loaded)
+        recorded = ref.recorded_quarantine(loaded, ledger)
         return replace(ref, quarantine_uri=recorded) if recorded else ref
 
-    def recorded_quarantine(self, table: DeltaTable | None = None) -> str | None:
+    def recorded_quarantine(
+        self, table: DeltaTable | None = None, ledger: DeltaTable | None = None
+    ) -> str | None:
         """The quarantine table named by the newest avrolake commit, if any.
 
         Read from the run note on the ledger's commits (`RUN_NOTE_KEY`: the run's table
@@ -87,7 +90,7 @@ class TableRef:
             table = self.load()
         if table is None:
             return None
-        note = self._run_note()
+        note = self._run_note(ledger)
         if note is not None and note[0] <= table.version():
             later = table.version() - note[0]
             for commit in table.history(limit=later) if later else []:
@@ -99,12 +102,14 @@ class TableRef:
                 return _quarantine_of(commit)
         return None
 
-    def _run_note(self) -> tuple[int, str | None] | None:
-        """(table version, quarantine table) of the newest run note on the ledger's commits."""
-        try:
-            ledger = DeltaTable(self.ledger_uri, storage_options=self.storage_options)
-        except TableNotFoundError:
-            return None
+    def _run_note(self, ledger: DeltaTable | None = None) -> tuple[int, str | None] | None:
+        """(table version, quarantine table) of the newest run note on the ledger's commits
+        (`ledger`: the ledger table, already loaded; None: load it)."""
+        if ledger is None:
+            try:
+                ledger = DeltaTable(self.ledger_uri, storage_options=self.storage_options)
+            except TableNotFoundError:
+                return None
         for limit in (1, RECORD_LOOKBACK):  # the newest commit is usually a run's
             for commit in ledger.history(limit=limit):
                 if RUN_NOTE_KEY in commit:
@@ -129,6 +134,10 @@ class TableRef:
     def quarantine(self) -> TableRef:
         """The quarantine table as a handle of its own (for maintenance and queries)."""
         return replace(self, uri=self.quarantine_uri, settings=None)
+
+    def ledger(self) -> TableRef:
+        """The source ledger as a handle of its own (for maintenance)."""
+        return replace(self, uri=self.ledger_uri, settings=None)
 
     def load(self) -> DeltaTable | None:
         """The Delta table, or None when there is none yet."""
