@@ -2,10 +2,12 @@
 
 Per data interval [data_interval_start, data_interval_end):
 1. schema_gate  - the registry must hold its compatibility levels (fails before Spark starts)
-2. ingest       - spark-submit jobs/ingest_logs.py on the `spark` connection, for exactly the
-                  interval's dt=YYYY-MM-DD/hour=HH files; one Delta commit
-3. reconcile    - every file of the interval is in the table or the quarantine table, and no
-                  more than `avrolake_max_quarantined` were quarantined (a warning below it);
+2. ingest       - spark-submit jobs/ingest_logs.py on the `spark` connection, for the
+                  interval's dt=YYYY-MM-DD/hour=HH files and those of the lookback before it
+                  (24 h, or table.json's lookback_hours: late files); one Delta commit
+3. reconcile    - every file of the interval and of its lookback is in the table as it is
+                  now, or in the quarantine table, and no more than
+                  `avrolake_max_quarantined` were quarantined (a warning below it);
                   writes the table's report page to <table>/_avrolake/report.html (pass or
                   fail); updates the table's Asset so downstream DAGs can be scheduled on it
 
@@ -89,10 +91,14 @@ with DAG(
     ) -> dict[str, object]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from avrolake.config import DEFAULT_MAX_QUARANTINED
+        from avrolake.config import DEFAULT_MAX_QUARANTINED, LOOKBACK_ENV
         from avrolake.errors import ReconciliationError
         from avrolake.lake import TableRef
-        from avrolake.orchestration.reconcile import publish_report, reconcile_interval
+        from avrolake.orchestration.reconcile import (
+            interval_lookback,
+            publish_report,
+            reconcile_interval,
+        )
         from avrolake.storage import S3Options
 
         env = dict(os.environ)
@@ -104,8 +110,11 @@ with DAG(
         assert data_interval_end is not None
         ref = TableRef.find(table, S3Options.from_env(env), quarantine=quarantine_table or None)
         limit = int(max_quarantined) if max_quarantined else DEFAULT_MAX_QUARANTINED
+        lookback = interval_lookback(Path(registry), subject or None, env.get(LOOKBACK_ENV))
         try:
-            report = reconcile_interval(source, ref, data_interval_start, data_interval_end, limit)
+            report = reconcile_interval(
+                source, ref, data_interval_start, data_interval_end, limit, lookback
+            )
         except ReconciliationError as exc:
             publish_report(ref, Path(registry), subject or None)  # the page shows why
             raise AirflowFailException(str(exc)) from exc

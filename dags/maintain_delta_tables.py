@@ -1,18 +1,25 @@
-"""Daily maintenance of the avrolake Delta tables: compaction, vacuum, log checkpoint.
+"""Daily maintenance of the avrolake Delta tables: the sweep, compaction, vacuum, checkpoint.
+
+The sweep (`avrolake ingest --sweep`, spark-submit on the `spark` connection) lists the
+whole source and lands late files older than the hourly runs' lookback (docs/ledger.md).
 
 Hourly runs write many small Parquet files; this compacts them (deltalake optimize), removes
 files no longer referenced and older than the retention (vacuum; at least 7 days so running
 readers and time travel keep working; killed tasks' orphan files go too), and checkpoints
-and cleans the transaction log. Each task logs files and bytes before and after.
+and cleans the transaction log. The source ledger is compacted sorted by path (Z-order), so
+that an hourly run's planning reads only the ledger rows of the partitions it lists. Each
+task logs files and bytes before and after.
 
-Variables: avrolake_table, avrolake_quarantine_table ('' = <table>_quarantine),
-avrolake_vacuum_retention_hours ('' = avrolake's minimum, 168), avrolake_aws_conn_id.
+Variables: avrolake_source, avrolake_table, avrolake_quarantine_table ('' =
+<table>_quarantine), avrolake_registry, avrolake_subject, avrolake_vacuum_retention_hours
+('' = avrolake's minimum, 168), avrolake_aws_conn_id.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
 from airflow.sdk import DAG, task
@@ -49,7 +56,10 @@ with DAG(
             env.update(aws_env(aws_conn_id))
         ref = TableRef.find(table, S3Options.from_env(env), quarantine=quarantine_table or None)
         hours = int(retention_hours) if retention_hours else MIN_RETENTION_HOURS
-        report = maintain(ref.quarantine() if which == "quarantine" else ref, hours)
+        if which == "ledger":  # sorted by path: interval runs read only their folders' rows
+            report = maintain(ref.ledger(), hours, sort_by=("path",))
+        else:
+            report = maintain(ref.quarantine() if which == "quarantine" else ref, hours)
         print(f"avrolake maintenance: {report}")  # noqa: T201 - the task log
         return report
 
@@ -57,10 +67,40 @@ with DAG(
     quarantine = "{{ var.value.get('avrolake_quarantine_table', '') }}"
     retention = "{{ var.value.get('avrolake_vacuum_retention_hours', '') }}"  # '' = 168
     aws = "{{ var.value.get('avrolake_aws_conn_id', '') }}"
-    maintain_table.override(task_id="maintain_logs")(table, quarantine, "table", retention, aws)
+    from avrolake.orchestration.operators import IngestSparkSubmitOperator
+
+    sweep = IngestSparkSubmitOperator(
+        task_id="sweep",
+        conn_id="spark",
+        application=str(PROJECT / "jobs" / "ingest_logs.py"),
+        name="avrolake-sweep-{{ ds_nodash }}",
+        application_args=[
+            "--source",
+            "{{ var.value.get('avrolake_source', '" + str(DEMO / "raw") + "') }}",
+            "--table",
+            table,
+            "--quarantine-table",
+            quarantine,
+            "--registry",
+            "{{ var.value.get('avrolake_registry', '" + str(PROJECT / "schemas") + "') }}",
+            "--subject",
+            "{{ var.value.get('avrolake_subject', '') }}",
+            "--sweep",
+            "--run-id",
+            "{{ run_id }}",
+            "--json",
+        ],
+        aws_conn_id=aws,
+        env_vars={"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable},
+    )
+    logs = maintain_table.override(task_id="maintain_logs")(
+        table, quarantine, "table", retention, aws
+    )
     maintain_table.override(task_id="maintain_quarantine")(
         table, quarantine, "quarantine", retention, aws
     )
+    maintain_table.override(task_id="maintain_ledger")(table, quarantine, "ledger", retention, aws)
+    sweep >> logs
 
 
 if __name__ == "__main__":

@@ -31,6 +31,13 @@ DEFAULT_MAX_BLOCK_BYTES = 64 * 1024 * 1024
 # (it may still be being written).
 DEFAULT_SETTLE_SECONDS = 60
 SETTLE_ENV = "AVROLAKE_SETTLE_SECONDS"
+# An interval run also lists this many hours of earlier partitions, for late files: Kafka
+# Connect's S3 sink with a record-time partitioner and buffering mobile/edge clients write
+# into past hours; a day covers a producer that was down or offline overnight
+# (docs/configuration.md). Per subject: table.json "lookback_hours"; --lookback-hours;
+# $AVROLAKE_LOOKBACK_HOURS. Older late files are the sweep's (`avrolake ingest --sweep`).
+DEFAULT_LOOKBACK_HOURS = 24.0
+LOOKBACK_ENV = "AVROLAKE_LOOKBACK_HOURS"
 # Small source files are packed into one Spark task up to this many bytes; a larger file is
 # split at sync markers into pieces of about this size, read by several tasks.
 DEFAULT_MAX_TASK_BYTES = 128 * 1024 * 1024
@@ -108,3 +115,7 @@ class IngestConfig:
     max_task_bytes: int = DEFAULT_MAX_TASK_BYTES  # also the split size of large files
     target_file_bytes: int = DEFAULT_TARGET_FILE_MB * 1024 * 1024
     s3: S3Options = field(default_factory=S3Options)
+    # earlier partitions an interval run (--since) lists too; None: the subject's table.json,
+    # else DEFAULT_LOOKBACK_HOURS
+    lookback: dt.timedelta | None = None
+    sweep: bool = False  # list the whole source, whatever --since/--until say

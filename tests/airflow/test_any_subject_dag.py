@@ -77,6 +77,7 @@ def test_dags_land_and_maintain_a_second_subject_with_a_custom_quarantine_table(
     assert values["schema_gate"] == "registry ok: clickstream v2"
     assert values["reconcile"] == {
         "interval": "[2026-03-02T00:00:00+00:00, 2026-03-02T01:00:00+00:00)",
+        "lookback_from": "2026-03-01T00:00:00+00:00",
         "files_seen": 4,
         "files_landed": 3,
         "files_quarantined": 1,
@@ -95,7 +96,12 @@ def test_dags_land_and_maintain_a_second_subject_with_a_custom_quarantine_table(
     maintained = dag_from("maintain_delta_tables.py", "maintain_delta_tables").test(
         logical_date=dt.datetime(2026, 3, 3, tzinfo=UTC)
     )
-    assert states(maintained) == {"maintain_logs": "success", "maintain_quarantine": "success"}
+    assert states(maintained) == {
+        "sweep": "success",
+        "maintain_logs": "success",
+        "maintain_quarantine": "success",
+        "maintain_ledger": "success",
+    }
     reports = returned(maintained)
     assert reports["maintain_logs"]["table"] == table
     assert reports["maintain_logs"]["exists"] is True

@@ -41,6 +41,7 @@ def test_cli_lands_a_second_subject_from_s3_to_s3(s3_endpoint: S3Endpoint, s3_bu
         "files_deferred": 0,
         "files_duplicate": 0,
         "files_replaced": 0,
+        "files_late": 0,
         "records_written": 8,
         "table_version": 1,
         "records_by_writer_version": RECORDS_BY_VERSION,
@@ -49,6 +50,7 @@ def test_cli_lands_a_second_subject_from_s3_to_s3(s3_endpoint: S3Endpoint, s3_bu
         "duplicates": [],
         "deferred": [],
         "files_decided_concurrently": 0,
+        "late": [],
     }
     assert written.uri("clicks-v1-a.avro").startswith(f"s3://{s3_bucket}/raw/web/dt=2026-03-01/")
 

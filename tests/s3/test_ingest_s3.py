@@ -53,6 +53,7 @@ def test_cli_ingest_from_s3_to_s3_then_status(s3_endpoint: S3Endpoint, s3_bucket
             "files": 6,
             "records": 900,
             "quarantined": 2,
+            "late": 0,
             "records_by_decode_path": {"native": 900},
         }
     ]

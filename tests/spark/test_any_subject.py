@@ -72,6 +72,7 @@ def summary_of(
         "files_deferred": 0,
         "files_duplicate": 0,
         "files_replaced": 0,
+        "files_late": 0,
         "records_written": sum(by_version.values()),
         "table_version": version,
         "records_by_writer_version": by_version,
@@ -80,6 +81,7 @@ def summary_of(
         "duplicates": [],
         "deferred": [],
         "files_decided_concurrently": 0,
+        "late": [],
     }
 
 
@@ -243,6 +245,7 @@ def test_cli_quarantine_table_option_is_used_by_ingest_and_status(
             "files": 3,
             "records": 8,
             "quarantined": 1,
+            "late": 0,
             "records_by_decode_path": {"native": 8},
         }
     ]

@@ -162,6 +162,7 @@ def test_run_summary_accounts_for_every_file(lake: Lake) -> None:
         "files_deferred": 0,
         "files_duplicate": 0,
         "files_replaced": 0,
+        "files_late": 0,
         "records_written": 5,
         "table_version": 1,
         "records_by_writer_version": {"1": 2, "2": 3},
@@ -170,6 +171,7 @@ def test_run_summary_accounts_for_every_file(lake: Lake) -> None:
         "duplicates": [],
         "deferred": [],
         "files_decided_concurrently": 0,
+        "late": [],
     }
 
 
@@ -326,10 +328,13 @@ def test_partition_column_override_names_the_folders(lake: Lake) -> None:
     assert folders == ["_delta_log", "click_day=2026-03-01", "click_day=2026-03-02"]
 
 
-def test_backfill_range_lands_only_its_files(lake: Lake) -> None:
+def test_backfill_range_without_lookback_lands_only_its_files(lake: Lake) -> None:
     since = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
     summary = ingest(
-        lake.config(backfill=Backfill(since=since, until=since + dt.timedelta(hours=1)))
+        lake.config(
+            backfill=Backfill(since=since, until=since + dt.timedelta(hours=1)),
+            lookback=dt.timedelta(0),
+        )
     )
     assert (summary["files_seen"], summary["files_ingested"], summary["files_quarantined"]) == (
         1,
@@ -353,6 +358,7 @@ def test_rerun_ingests_nothing(lake: Lake) -> None:
         "files_deferred": 0,
         "files_duplicate": 0,
         "files_replaced": 0,
+        "files_late": 0,
         "records_written": 0,
         "table_version": 1,
         "records_by_writer_version": {},
@@ -361,6 +367,7 @@ def test_rerun_ingests_nothing(lake: Lake) -> None:
         "duplicates": [],
         "deferred": [],
         "files_decided_concurrently": 0,
+        "late": [],
     }
     assert sql(str(lake.table), "SELECT COUNT(*) n FROM t") == [{"n": 5}]
     assert sql(str(lake.default_quarantine), "SELECT COUNT(*) n FROM t") == [{"n": 1}]
@@ -419,6 +426,7 @@ def test_status_sees_the_configured_quarantine_table(lake: Lake, own_quarantine:
                 "files": 2,
                 "records": 5,
                 "quarantined": 1,
+                "late": 0,
                 "records_by_decode_path": {"native": 5},
             }
         ],
@@ -505,6 +513,7 @@ def test_reconcile_sees_the_configured_quarantine_table(lake: Lake, own_quaranti
     report = reconcile_interval(str(lake.raw), ref, *INTERVAL, max_quarantined=1)
     assert report.as_dict() == {
         "interval": "[2026-03-01T00:00:00+00:00, 2026-03-03T00:00:00+00:00)",
+        "lookback_from": "2026-02-28T00:00:00+00:00",
         "files_seen": 3,
         "files_landed": 2,
         "files_quarantined": 1,

@@ -18,11 +18,13 @@ from typing import Any
 
 from avrolake.config import (
     DEFAULT_BATCH_SIZE,
+    DEFAULT_LOOKBACK_HOURS,
     DEFAULT_MASTER,
     DEFAULT_MAX_BLOCK_BYTES,
     DEFAULT_MAX_TASK_BYTES,
     DEFAULT_SETTLE_SECONDS,
     DEFAULT_TARGET_FILE_MB,
+    LOOKBACK_ENV,
     SETTLE_ENV,
     Backfill,
     IngestConfig,
@@ -69,6 +71,20 @@ def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--run-id", help="identifies the run in the table (default: random)")
     cmd.add_argument("--since", type=_when, help="only dt=/hour= partitions at or after (ISO)")
     cmd.add_argument("--until", type=_when, help="only dt=/hour= partitions before (ISO)")
+    cmd.add_argument(
+        "--lookback-hours",
+        type=float,
+        default=float(os.environ[LOOKBACK_ENV]) if os.environ.get(LOOKBACK_ENV) else None,
+        help="with --since: also list this many hours of earlier partitions, for late files "
+        f"(default: ${LOOKBACK_ENV}, else the subject's table.json lookback_hours, else "
+        f"{DEFAULT_LOOKBACK_HOURS:g})",
+    )
+    cmd.add_argument(
+        "--sweep",
+        action="store_true",
+        help="list the whole source (every partition, whatever --since/--until say): late "
+        "files older than any lookback land",
+    )
     cmd.add_argument("--modified-after", type=_when, help="only objects modified at or after")
     cmd.add_argument("--modified-before", type=_when, help="only objects modified before")
     cmd.add_argument(
@@ -141,6 +157,8 @@ def config_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Inges
         max_task_bytes=max(1, int(args.split_mb * 2**20)),
         target_file_bytes=max(1, int(args.target_file_mb * 2**20)),
         s3=S3Options.from_env(environ),
+        lookback=None if args.lookback_hours is None else dt.timedelta(hours=args.lookback_hours),
+        sweep=args.sweep,
     )
 
 
@@ -213,7 +231,8 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         f"run {summary['run_id']}: {summary['files_seen']} file(s) seen, "
         f"{summary['files_ingested']} ingested ({summary['files_replaced']} replaced), "
         f"{summary['files_skipped']} skipped, {summary['files_quarantined']} quarantined, "
-        f"{summary['files_deferred']} deferred, {summary['files_duplicate']} duplicate"
+        f"{summary['files_deferred']} deferred, {summary['files_duplicate']} duplicate, "
+        f"{summary.get('files_late', 0)} late"
     )
     print(
         f"records written: {summary['records_written']} "
@@ -248,7 +267,7 @@ def run_status(args: argparse.Namespace) -> int:
         print(
             f"  run {run_info['run_id']} -> version {run_info['table_version']}: "
             f"{run_info['files']} file(s), {run_info['records']} records, "
-            f"{run_info['quarantined']} quarantined"
+            f"{run_info['quarantined']} quarantined, {run_info.get('late', 0)} late"
         )
     print(f"source files by state: {status['source_files']}")
     print(

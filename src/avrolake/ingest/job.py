@@ -18,12 +18,14 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from avrolake.config import IngestConfig, PartitionOverride
+from avrolake.config import DEFAULT_LOOKBACK_HOURS, IngestConfig, PartitionOverride
 from avrolake.decode import ReaderPlan, reader_plan
 from avrolake.errors import ConfigError, QuarantineKind
+from avrolake.ingest import finish
 from avrolake.ingest.evolve import needs_values, value_changes
 from avrolake.ingest.plan import SourceFile, discover, plan_groups
 from avrolake.ingest.summary import RunSummary
+from avrolake.ingest.work import Window, Work, plan_work, requeue_copies
 from avrolake.ingest.worker import (
     Deferred,
     Landed,
@@ -32,26 +34,9 @@ from avrolake.ingest.worker import (
     WorkerContext,
     run_group,
 )
-from avrolake.lake import (
-    QuarantineRow,
-    TableRef,
-    append_quarantine,
-    commit_run,
-    count_by_version,
-    file_schema,
-    table_schema,
-)
+from avrolake.lake import TableRef, file_schema, table_schema
 from avrolake.lake.guards import check_targets
-from avrolake.lake.ledger import (
-    MESSAGE_LIMIT,
-    Ledger,
-    LedgerEntry,
-    LedgerState,
-    SourceStatus,
-    entries_from_audit,
-)
-from avrolake.lake.replace import old_files_of
-from avrolake.lake.rewrite import without_sources
+from avrolake.lake.ledger import Ledger
 from avrolake.registry import Registry, TableSettings
 from avrolake.storage import PROBLEMS, S3Options, resolve
 
@@ -94,6 +79,7 @@ class Target:
     value_changes: tuple[str, ...] = ()
     # the table as loaded while resolving (None: it did not exist yet); never shipped to tasks
     loaded: Any = field(default=None, compare=False, repr=False)
+    ledger: Any = field(default=None, compare=False, repr=False)  # the ledger table, loaded
 
     @property
     def renames(self) -> dict[str, tuple[str, ...]]:
@@ -121,8 +107,16 @@ def resolve_target(
         plan = replace(plan, batch_size=batch_size)
     if max_block_bytes:
         plan = replace(plan, max_block_bytes=max_block_bytes)
-    loaded = TableRef.at(table, s3).load()
-    ref = TableRef.find(table, s3, quarantine=quarantine or None, settings=settings, loaded=loaded)
+    at = TableRef.at(table, s3)
+    loaded, ledger = at.load(), Ledger(at).load()
+    ref = TableRef.find(
+        table,
+        s3,
+        quarantine=quarantine or None,
+        settings=settings,
+        loaded=loaded,
+        ledger=ledger,
+    )
     check_targets(ref, loaded)  # the three tables are distinct, of their roles, in their places
     reader = registry.reader(name)
     writers = {v.version: v.schema for v in registry.versions(name)}
@@ -138,6 +132,7 @@ def resolve_target(
         needs_values(plan.reader, writers, reader.version),
         value_changes(loaded, registry, name, plan.reader, reader.version),
         loaded,
+        ledger,
     )
 
 
@@ -149,68 +144,6 @@ def reader_fingerprint(doc: Any) -> str:
     """
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-@dataclass
-class Work:
-    """What a run does with the files it listed (every one lands in exactly one list)."""
-
-    todo: list[SourceFile] = field(default_factory=list)
-    replacing: dict[str, LedgerEntry] = field(default_factory=dict)  # changed after landing
-    unreadable: list[SourceFile] = field(default_factory=list)  # bad_name, dangling_link
-    deferred: list[SourceFile] = field(default_factory=list)  # younger than the settle time
-    skipped: int = 0
-
-
-def plan_work(
-    files: list[SourceFile],
-    state: LedgerState,
-    reader_fingerprint: str,
-    started_at: dt.datetime,
-    settle_seconds: float,
-) -> Work:
-    """Decide, from the ledger, what each listed file needs (docs/ledger.md):
-
-    new -> read; landed and unchanged -> skip; landed but changed (size or mtime) -> read and
-    replace its rows; quarantined -> skip, unless it changed, was released by `avrolake
-    quarantine retry`, or was `incompatible_schema` under a reader schema that has changed
-    since; a duplicate -> skip unless it changed. A file to read that was modified less than
-    `settle_seconds` before the run is deferred to a later run.
-    """
-    work = Work()
-    settled_ms = (started_at.timestamp() - settle_seconds) * 1000
-    for f in files:
-        if not f.problem and state.settled(f.uri, f.size, f.mtime_ms):
-            work.skipped += 1  # landed and unchanged: the common case, without an entry
-            continue
-        entry = state.get(f.uri)
-        if f.problem:
-            if entry and entry.status is SourceStatus.QUARANTINED and entry.error_kind == f.problem:
-                work.skipped += 1
-            else:
-                work.unreadable.append(f)
-            continue
-        if entry is None or entry.status is SourceStatus.RELEASED:
-            needed = True
-        elif entry.changed(f.size, f.mtime_ms):
-            needed = True
-            if entry.status is SourceStatus.LANDED:
-                work.replacing[f.uri] = entry
-        elif entry.status is SourceStatus.QUARANTINED:
-            needed = entry.error_kind == QuarantineKind.DANGLING_LINK.value or (
-                entry.error_kind == QuarantineKind.INCOMPATIBLE_SCHEMA.value
-                and entry.reader_fingerprint != reader_fingerprint
-            )
-        else:
-            needed = False
-        if not needed:
-            work.skipped += 1
-        elif settle_seconds > 0 and f.mtime_ms is not None and f.mtime_ms > settled_ms:
-            work.replacing.pop(f.uri, None)
-            work.deferred.append(f)
-        else:
-            work.todo.append(f)
-    return work
 
 
 def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
@@ -237,7 +170,8 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
             f"source {config.source} does not exist (no such directory or bucket); check "
             "--source and, for S3, the endpoint and credentials. Nothing was created."
         )
-    files = discover(source, config.backfill)
+    window = run_window(config, target.settings)
+    files = discover(source, window.listing())
     summary = RunSummary(config.run_id, files_seen=len(files))
     table = target.table.open_or_create(
         target.schema,
@@ -249,21 +183,45 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
     )
     base_version = table.version()
     summary.table_version = base_version
-    ledger = Ledger(target.table)
-    state = ledger.state()
-    if ledger.sync(table, state):
-        state = ledger.state()
+    ledger = Ledger(target.table, target.ledger)
+    ledger.sync(table)
+    # an interval run reads the ledger rows of the folders it listed only; a sweep all
+    state = ledger.state(None if window.sweep else [f.uri for f in files])
     work = plan_work(
-        files,
-        state,
-        target.reader_fingerprint,
-        config.started_at,
-        config.settle_seconds,
+        files, state, target.reader_fingerprint, config.started_at, config.settle_seconds
     )
+    if work.copies:
+        originals = ledger.entries({e.copy_of for _, e in work.copies if e.copy_of})
+        requeue_copies(work, originals, config.started_at, config.settle_seconds)
     summary.files_skipped = work.skipped
     summary.planning_seconds = round(time.monotonic() - planning_started, 3)
     summary.files_deferred = len(work.deferred)
     summary.deferred = [f.uri for f in work.deferred]
+    _log_plan(files, work, config.settle_seconds)
+    outcomes: list[Outcome] = [_unreadable(f) for f in work.unreadable]
+    orphans: dict[str, tuple[Any, ...]] = {}
+    if work.todo:
+        decoded, orphans = merge_splits(
+            runner.run(_groups(work, runner, config), _ctx(target, config))
+        )
+        outcomes += decoded
+    if outcomes:
+        late = {f.uri for f in work.todo if window.late(f.uri, config.started_at)}
+        _finish(target, table, base_version, ledger, work, outcomes, orphans, late, config, summary)
+    return summary
+
+
+def run_window(config: IngestConfig, settings: TableSettings) -> Window:
+    """The partitions the run lists: the lookback is the run's (--lookback-hours), else the
+    subject's table.json, else DEFAULT_LOOKBACK_HOURS."""
+    lookback = config.lookback
+    if lookback is None:
+        hours = settings.lookback_hours
+        lookback = dt.timedelta(hours=DEFAULT_LOOKBACK_HOURS if hours is None else hours)
+    return Window(config.backfill, lookback, config.sweep)
+
+
+def _log_plan(files: list[SourceFile], work: Work, settle_seconds: float) -> None:
     log.info(
         "%d file(s) seen: %d to read (%d changed since they landed), %d already done, "
         "%d deferred (modified less than %gs ago), %d unreadable names or links",
@@ -272,60 +230,33 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
         len(work.replacing),
         work.skipped,
         len(work.deferred),
-        config.settle_seconds,
+        settle_seconds,
         len(work.unreadable),
     )
-    outcomes: list[Outcome] = [_unreadable(f) for f in work.unreadable]
-    orphans: dict[str, tuple[Any, ...]] = {}
-    if work.todo:
-        groups = plan_groups(work.todo, runner.parallelism(), config.max_task_bytes)
-        ctx = WorkerContext(
-            target.plan,
-            config.source,
-            target.table,
-            config.run_id,
-            config.started_at,
-            file_schema(target.schema, target.settings),
-            target_file_bytes=config.target_file_bytes,
-        )
-        pieces = sum(len(g) for g in groups)
-        log.info(
-            "decoding %d file(s)%s in %d task(s)",
-            len(work.todo),
-            f" ({pieces} splits and files)" if pieces != len(work.todo) else "",
-            len(groups),
-        )
-        decoded, orphans = merge_splits(runner.run(groups, ctx))
-        outcomes += decoded
-    if not outcomes:
-        return summary
-    _finish(target, table, base_version, ledger, state, work, outcomes, orphans, config, summary)
-    return summary
 
 
-def _unreadable(f: SourceFile) -> Quarantined:
-    kind = QuarantineKind(f.problem or QuarantineKind.BAD_NAME)
-    return Quarantined(f.uri, f.size, kind, PROBLEMS[kind], None, None, f.mtime_ms)
+def _groups(work: Work, runner: TaskRunner, config: IngestConfig) -> list[list[SourceFile]]:
+    groups = plan_groups(work.todo, runner.parallelism(), config.max_task_bytes)
+    pieces = sum(len(g) for g in groups)
+    log.info(
+        "decoding %d file(s)%s in %d task(s)",
+        len(work.todo),
+        f" ({pieces} splits and files)" if pieces != len(work.todo) else "",
+        len(groups),
+    )
+    return groups
 
 
-def _duplicates(
-    landed: list[Landed], state: LedgerState, replacing: dict[str, LedgerEntry]
-) -> dict[str, str]:
-    """{copy: original} for landed outcomes byte-identical to a file landed before, or to an
-    earlier path of this run: the same sync marker and size (the cheap key), and the same
-    content digest (so a writer that reuses sync markers loses nothing)."""
-    if not landed:
-        return {}
-    known = {key: path for key, path in state.landed_keys().items() if path not in replacing}
-    copies = {}
-    for o in sorted(landed, key=lambda o: o.source):
-        key = (o.sync_marker, o.size, o.digest)
-        original = known.get(key)
-        if original is not None and original != o.source:
-            copies[o.source] = original
-        else:
-            known[key] = o.source
-    return copies
+def _ctx(target: Target, config: IngestConfig) -> WorkerContext:
+    return WorkerContext(
+        target.plan,
+        config.source,
+        target.table,
+        config.run_id,
+        config.started_at,
+        file_schema(target.schema, target.settings),
+        target_file_bytes=config.target_file_bytes,
+    )
 
 
 def _finish(
@@ -333,148 +264,40 @@ def _finish(
     table: Any,
     base_version: int,
     ledger: Ledger,
-    state: LedgerState,
     work: Work,
     outcomes: list[Outcome],
     orphans: dict[str, tuple[Any, ...]],
+    late: set[str],
     config: IngestConfig,
     summary: RunSummary,
 ) -> None:
-    """Duplicates out, ONE commit, then the ledger and the quarantine table."""
-    deferred = [o for o in outcomes if isinstance(o, Deferred)]
-    summary.files_deferred += len(deferred)
-    summary.deferred += [o.source for o in deferred]
-    landed = [o for o in outcomes if isinstance(o, Landed)]
-    quarantined = [o for o in outcomes if isinstance(o, Quarantined)]
-    copies = _duplicates(landed, state, work.replacing)
-    sizes = {o.source: o for o in landed}
-    adds = {o.source: tuple(o.adds) for o in landed} | orphans
-
-    def without(drop: set[str]) -> dict[str, tuple[Any, ...]]:
-        kept = without_sources(
-            target.table.location(),
-            target.settings,
-            file_schema(target.schema, target.settings),
-            config.run_id,
-            adds,
-            drop,
+    """decide -> record -> ONE commit -> ledger and quarantine -> summary (ingest/finish.py)."""
+    decisions = finish.decide(outcomes, orphans, ledger, work.replacing, target, config.run_id)
+    run = finish.record(target, config.run_id, decisions, set(work.replacing), late)
+    version, run, dropped = finish.commit(
+        table, base_version, run, decisions, work.replacing, ledger, target
+    )
+    if version is None:
+        run = run.without(run.decided())
+        summary.table_version = table.version()
+    else:
+        log.info(
+            "committed table version %d: %d file(s) landed (%d late, %d replaced), "
+            "%d quarantined, %d duplicate(s)",
+            version,
+            len(run.landed),
+            sum(1 for f in run.landed if f.late),
+            len(run.replaced()),
+            len(run.quarantined),
+            len(run.duplicates),
         )
-        adds.clear()
-        adds.update(kept)
-        return kept
+        finish.publish(ledger, target, run, version, decisions, config.started_at)
+    finish.summarize(summary, run, decisions, dropped, version)
 
-    if copies or orphans:
-        without(set(copies) | set(orphans))
-    landed = [o for o in landed if o.source not in copies]
-    replacing = {o.source: work.replacing[o.source] for o in landed if o.source in work.replacing}
-    removes = old_files_of(table, replacing, state)
-    by_source = {o.source: o for o in landed}
-    q_by_source = {o.source: o for o in quarantined}
 
-    def audit(kept: set[str]) -> dict[str, Any]:
-        return {
-            "run_id": config.run_id,
-            "subject": target.subject,
-            "reader_version": target.reader_version,
-            "reader_fingerprint": target.reader_fingerprint,
-            "quarantine_table": target.table.quarantine_uri,
-            "source_files": [
-                {
-                    "path": o.source,
-                    "writer_version": o.writer_version,
-                    "writer_fingerprint": o.writer_fingerprint,
-                    "records": o.records,
-                    "size": o.size,
-                    "mtime_ms": o.mtime_ms,
-                    "etag": o.etag,
-                    "sync_marker": o.sync_marker,
-                    "digest": o.digest,
-                    "data_files": [a.path for a in adds.get(s, ())],
-                    "records_by_path": dict(o.records_by_path),
-                    "replaced": o.source in replacing,
-                }
-                for s, o in sorted(by_source.items())
-                if s in kept
-            ],
-            "quarantined_files": sorted(s for s in q_by_source if s in kept),
-            "quarantined": [
-                {
-                    "path": q.source,
-                    "error_kind": q.kind.value,
-                    "message": q.reason[:MESSAGE_LIMIT],
-                    "size": q.size,
-                    "mtime_ms": q.mtime_ms,
-                    "writer_fingerprint": q.writer_fingerprint,
-                }
-                for s, q in sorted(q_by_source.items())
-                if s in kept
-            ],
-            "duplicates": [
-                {
-                    "path": copy,
-                    "copy_of": original,
-                    "size": sizes[copy].size,
-                    "mtime_ms": sizes[copy].mtime_ms,
-                    "sync_marker": sizes[copy].sync_marker,
-                    "digest": sizes[copy].digest,
-                }
-                for copy, original in sorted(copies.items())
-                if copy in kept
-            ],
-        }
-
-    version, dropped, record = commit_run(
-        table,
-        base_version,
-        set(by_source) | set(q_by_source) | set(copies),
-        adds,
-        removes,
-        target.schema,
-        target.settings.partition_columns,
-        audit,
-        without=lambda drop: without(drop & set(adds)),
-    )
-    if version is None and dropped:
-        without(dropped & set(adds))  # nothing committed: no file of this run stays
-    for source in dropped:
-        by_source.pop(source, None)
-        q_by_source.pop(source, None)
-        copies.pop(source, None)
-    summary.files_skipped += len(dropped)
-    summary.files_decided_concurrently = len(dropped)  # issue 18 point 6: the CLI says so
-    summary.table_version = table.version() if version is None else version
-    summary.files_ingested = len(by_source)
-    summary.files_replaced = sum(1 for s in by_source if s in replacing)
-    summary.records_by_writer_version = count_by_version(
-        (o.writer_version, o.records) for o in by_source.values()
-    )
-    summary.records_written = sum(summary.records_by_writer_version.values())
-    for o in by_source.values():
-        for path, n in o.records_by_path:
-            summary.records_by_decode_path[path] = summary.records_by_decode_path.get(path, 0) + n
-    summary.files_duplicate = len(copies)
-    summary.duplicates = [{"path": c, "copy_of": o} for c, o in sorted(copies.items())]
-    if version is None or record is None:
-        return
-    log.info(
-        "committed table version %d: %d records from %d file(s), %d quarantined, %d duplicate(s)",
-        version,
-        summary.records_written,
-        len(by_source),
-        len(q_by_source),
-        len(copies),
-    )
-    ledger.append(
-        entries_from_audit(record, version),
-        {"table_version": version, "quarantine_table": record.get("quarantine_table")},
-    )
-    _quarantine(
-        target,
-        list(q_by_source.values()),
-        config.run_id,
-        config.started_at,
-        summary,
-    )
+def _unreadable(f: SourceFile) -> Quarantined:
+    kind = QuarantineKind(f.problem or QuarantineKind.BAD_NAME)
+    return Quarantined(f.uri, f.size, kind, PROBLEMS[kind], None, None, f.mtime_ms)
 
 
 def merge_splits(outcomes: list[Outcome]) -> tuple[list[Outcome], dict[str, tuple[Any, ...]]]:
@@ -520,29 +343,3 @@ def _joined(parts: list[Landed]) -> Landed:
         records_by_path=tuple(sorted(paths.items())),
         part=0,
     )
-
-
-def _quarantine(
-    target: Target,
-    bad: list[Quarantined],
-    run_id: str,
-    started_at: dt.datetime,
-    summary: RunSummary,
-) -> None:
-    rows = [
-        QuarantineRow(
-            q.source,
-            q.size,
-            q.kind,
-            q.reason,
-            q.writer_fingerprint,
-            q.writer_schema,
-            run_id,
-            started_at,
-            target.reader_fingerprint,
-        )
-        for q in sorted(bad)
-    ]
-    append_quarantine(target.table, rows)
-    summary.files_quarantined = len(bad)
-    summary.quarantined = [{"path": q.source, "error_kind": q.kind.value} for q in sorted(bad)]

@@ -19,6 +19,7 @@ class RunSummary:
     files_deferred: int = 0  # modified too recently, or changed while read: a later run
     files_duplicate: int = 0  # byte-identical to a landed file: reported, not landed twice
     files_replaced: int = 0  # of files_ingested: changed after landing, rows replaced
+    files_late: int = 0  # of files_ingested: in a partition older than the run's interval
     records_written: int = 0
     table_version: int | None = None
     records_by_writer_version: dict[str, int] = field(default_factory=dict)
@@ -29,6 +30,7 @@ class RunSummary:
     deferred: list[str] = field(default_factory=list)
     # of files_skipped: decided by a concurrent run that committed first (not an error)
     files_decided_concurrently: int = 0
+    late: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

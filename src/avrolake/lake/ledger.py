@@ -18,7 +18,7 @@ import datetime as dt
 import fnmatch
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from dataclasses import fields as dataclasses_fields
 from enum import StrEnum
@@ -31,7 +31,8 @@ from deltalake.exceptions import TableNotFoundError
 
 from avrolake.lake.quarantine import read_quarantine
 from avrolake.lake.queries import landed_sources
-from avrolake.lake.table import COMMIT_INFO_KEY, RUN_NOTE_KEY, TableRef, query_arrow
+from avrolake.lake.record import RunRecord
+from avrolake.lake.table import RUN_NOTE_KEY, TableRef, query_arrow
 
 log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 2000  # characters of a quarantine reason kept in the audit record and ledger
@@ -127,6 +128,7 @@ def unchanged(recorded: tuple[int | None, int | None], size: int, mtime_ms: int 
 
 
 _SETTLED = frozenset({SourceStatus.LANDED.value, SourceStatus.DUPLICATE.value})
+_DUPLICATE = SourceStatus.DUPLICATE.value
 
 
 class LedgerState(Mapping[str, LedgerEntry]):
@@ -145,6 +147,7 @@ class LedgerState(Mapping[str, LedgerEntry]):
         self._entries: dict[str, LedgerEntry] = {}
         self._all = rows is None
         self._identity: dict[str, tuple[int | None, int | None]] | None = None
+        self._duplicates: set[str] | None = None
 
     def _column(self, name: str) -> list[Any]:
         if name not in self._columns:
@@ -204,6 +207,20 @@ class LedgerState(Mapping[str, LedgerEntry]):
         recorded = self._identity.get(path)
         return recorded is not None and unchanged(recorded, size, mtime_ms)
 
+    def is_duplicate(self, path: str) -> bool:
+        """Whether the path's newest entry is a duplicate (its original decides its fate)."""
+        if self._duplicates is None:
+            self._duplicates = (
+                {
+                    p
+                    for p, status in zip(self._column("path"), self._column("status"), strict=True)
+                    if status == _DUPLICATE
+                }
+                if self._rows is not None
+                else set()
+            )
+        return path in self._duplicates
+
     @property
     def exists(self) -> bool:
         """Whether the ledger table existed when read."""
@@ -239,59 +256,56 @@ class LedgerState(Mapping[str, LedgerEntry]):
         return counts
 
 
-def entries_from_audit(meta: Mapping[str, Any], version: int) -> list[LedgerEntry]:
-    """The ledger rows of one run, from the audit record its main commit carries."""
-    run_id = meta.get("run_id")
-    reader = meta.get("reader_fingerprint")
+def entries_of(record: RunRecord, version: int) -> list[LedgerEntry]:
+    """The ledger rows of one run, from the run record its main commit carries."""
+    run_id, reader = record.run_id, record.reader_fingerprint
     entries = [
         LedgerEntry(
-            path=s["path"],
+            path=s.path,
             status=SourceStatus.LANDED,
-            size=s.get("size"),
-            mtime_ms=s.get("mtime_ms"),
-            etag=s.get("etag"),
-            sync_marker=s.get("sync_marker"),
-            digest=s.get("digest"),
-            records=s.get("records"),
+            size=s.size,
+            mtime_ms=s.mtime_ms,
+            etag=s.etag,
+            sync_marker=s.sync_marker,
+            digest=s.digest,
+            records=s.records,
             run_id=run_id,
             table_version=version,
-            writer_fingerprint=s.get("writer_fingerprint"),
+            writer_fingerprint=s.writer_fingerprint,
             reader_fingerprint=reader,
-            data_files=tuple(s.get("data_files", ())),
+            data_files=s.data_files,
         )
-        for s in meta.get("source_files", [])
+        for s in record.landed
     ]
-    detailed = {q["path"]: q for q in meta.get("quarantined", [])}
-    for path in meta.get("quarantined_files", []):
-        q = detailed.get(path, {})
-        entries.append(
-            LedgerEntry(
-                path=path,
-                status=SourceStatus.QUARANTINED,
-                size=q.get("size"),
-                mtime_ms=q.get("mtime_ms"),
-                error_kind=q.get("error_kind"),
-                message=q.get("message"),
-                run_id=run_id,
-                table_version=version,
-                writer_fingerprint=q.get("writer_fingerprint"),
-                reader_fingerprint=reader,
-            )
-        )
     entries += [
         LedgerEntry(
-            path=d["path"],
+            path=q.path,
+            status=SourceStatus.QUARANTINED,
+            size=q.size,
+            mtime_ms=q.mtime_ms,
+            error_kind=q.error_kind,
+            message=q.message,
+            run_id=run_id,
+            table_version=version,
+            writer_fingerprint=q.writer_fingerprint,
+            reader_fingerprint=reader,
+        )
+        for q in record.quarantined
+    ]
+    entries += [
+        LedgerEntry(
+            path=d.path,
             status=SourceStatus.DUPLICATE,
-            size=d.get("size"),
-            mtime_ms=d.get("mtime_ms"),
-            sync_marker=d.get("sync_marker"),
-            digest=d.get("digest"),
-            copy_of=d.get("copy_of"),
+            size=d.size,
+            mtime_ms=d.mtime_ms,
+            sync_marker=d.sync_marker,
+            digest=d.digest,
+            copy_of=d.copy_of,
             run_id=run_id,
             table_version=version,
             reader_fingerprint=reader,
         )
-        for d in meta.get("duplicates", [])
+        for d in record.duplicates
     ]
     return entries
 
@@ -299,15 +313,20 @@ def entries_from_audit(meta: Mapping[str, Any], version: int) -> list[LedgerEntr
 class Ledger:
     """The ledger of one table, at <table>_ledger."""
 
-    def __init__(self, ref: TableRef) -> None:
+    def __init__(self, ref: TableRef, loaded: DeltaTable | None = None) -> None:
+        """`loaded`: the ledger table as the caller just loaded it (None: load it here)."""
         self.ref = ref
         self.uri = ref.ledger_uri
+        self._loaded = loaded  # as last loaded; `append` forgets it
 
-    def load(self) -> DeltaTable | None:
-        try:
-            return DeltaTable(self.uri, storage_options=self.ref.storage_options)
-        except TableNotFoundError:
-            return None
+    def load(self, *, fresh: bool = False) -> DeltaTable | None:
+        """The ledger table (None: none yet), loaded once until this handle appends."""
+        if self._loaded is None or fresh:
+            try:
+                self._loaded = DeltaTable(self.uri, storage_options=self.ref.storage_options)
+            except TableNotFoundError:
+                return None
+        return self._loaded
 
     def current(self, paths: Iterable[str] | None = None) -> dict[str, LedgerEntry]:
         """The newest entry of every path (of `paths` only, when given)."""
@@ -316,14 +335,62 @@ class Ledger:
             return dict(state.items())
         return {path: state[path] for path in paths if path in state}
 
-    def state(self) -> LedgerState:
+    def state(self, paths: Collection[str] | None = None) -> LedgerState:
         """The newest entry of every path, read as Arrow: entries become Python objects only
-        when asked for, so a run's planning costs little per landed source."""
+        when asked for, so a run's planning costs little per landed source.
+
+        `paths`: only the rows of those files are needed (an interval run's listing). The
+        read is filtered to the range of their folders (`path` from the first folder to the
+        last), which the `path` statistics of the ledger's files (one file per run's append)
+        and of their Parquet row groups prune: a run's planning reads the ledger rows of the
+        partitions it listed, not the whole ledger (docs/ledger.md).
+        """
         table = self.load()
         if table is None:
             return LedgerState(None)
+        if paths is None:
+            return LedgerState(self._newest(table, None))
+        folders = sorted({p.rsplit("/", 1)[0] + "/" for p in paths})
+        if not folders:
+            return LedgerState(self._newest(table, "FALSE"))
+        # one range from the first folder to the last: a dt=/hour= window is contiguous in
+        # path order, and one range plans and prunes several times faster than an OR of many
+        low, high = _literal(folders[0]), _literal(folders[-1][:-1] + "0")
+        return LedgerState(self._newest(table, f"path >= {low} AND path < {high}"))
+
+    def entries(self, paths: Collection[str]) -> LedgerState:
+        """The newest entry of exactly `paths` (the originals of duplicates, say)."""
+        table = self.load()
+        if table is None:
+            return LedgerState(None)
+        listed = ", ".join(_literal(p) for p in sorted(paths)) or "NULL"
+        return LedgerState(self._newest(table, f"path IN ({listed})"))
+
+    def landed_keys(self, markers: Collection[str]) -> dict[tuple[Any, Any, Any], str]:
+        """{(sync marker, size, digest): path} of the sources landed now whose sync marker is
+        one of `markers`: copy detection across the whole ledger, for this run's files."""
+        table = self.load()
+        if table is None or not markers:
+            return {}
+        listed = ", ".join(_literal(m) for m in sorted(markers))
+        rows = self._newest(table, f"path IN (SELECT path FROM t WHERE sync_marker IN ({listed}))")
+        return LedgerState(rows).landed_keys()
+
+    def holders(self, files: Collection[str]) -> dict[str, int]:
+        """{data file: how many sources landed now hold rows in it}, for `files`."""
+        table = self.load()
+        if table is None or not files:
+            return {}
+        listed = ", ".join(_literal(f) for f in sorted(files))
+        rows = self._newest(
+            table, f"path IN (SELECT path FROM t WHERE array_has_any(data_files, [{listed}]))"
+        )
+        return LedgerState(rows).holders()
+
+    def _newest(self, table: DeltaTable, where: str | None) -> pa.Table:
         columns = ", ".join(f'"{name}"' for name in (*ENTRY_COLUMNS, "seq", "recorded_at"))
-        return LedgerState(newest_per_path(query_arrow(table, f"SELECT {columns} FROM t")))
+        condition = f" WHERE {where}" if where else ""
+        return newest_per_path(query_arrow(table, f"SELECT {columns} FROM t{condition}"))
 
     def quarantined(self, kind: str | None = None, pattern: str | None = None) -> list[LedgerEntry]:
         """Files quarantined now, of one kind and/or whose path matches a glob pattern."""
@@ -362,7 +429,7 @@ class Ledger:
         commit's info under RUN_NOTE_KEY (`TableRef.recorded_quarantine` reads it)."""
         if not entries:
             return
-        table = self.load()
+        table = self.load(fresh=True)
         seq = (table.version() + 1) if table is not None else 0
         now = dt.datetime.now(dt.UTC)
         records = [
@@ -387,23 +454,25 @@ class Ledger:
             if run_note
             else None,
         )
+        self._loaded = None
 
-    def sync(self, table: DeltaTable, state: LedgerState | None = None) -> int:
+    def sync(self, table: DeltaTable) -> int:
         """Add the rows of main-table commits the ledger lacks (a run that died after its
         commit), or build the ledger of a table landed before it existed. Returns rows added.
 
-        `state`: the ledger's state as just read (`state()`); None reads it here.
+        Reads only the ledger's log (the highest `table_version` from its files' statistics)
+        and the main commits after that version, so it costs nothing per landed source.
         """
-        if state is None:
-            state = self.state()
-        last = state.last_table_version()
+        ledger = self.load()
+        last = last_table_version(ledger)
         if table.version() <= last:
             return 0
         entries: list[LedgerEntry] = []
         for commit in sorted(table.history(limit=table.version() - last), key=_version):
-            if _version(commit) > last and COMMIT_INFO_KEY in commit:
-                entries += entries_from_audit(json.loads(commit[COMMIT_INFO_KEY]), _version(commit))
-        if not state.exists:
+            record = RunRecord.from_commit(commit)
+            if _version(commit) > last and record is not None:
+                entries += entries_of(record, _version(commit))
+        if ledger is None:
             entries = self._seed(table, entries)
         if entries:
             log.info(
@@ -450,6 +519,28 @@ class Ledger:
             if path not in seen
         ]
         return entries
+
+
+def last_table_version(ledger: DeltaTable | None) -> int:
+    """The highest main-table version a ledger records (-1: none), from the statistics of
+    its files in the Delta log: no data file is read."""
+    if ledger is None:
+        return -1
+    actions = pa.table(ledger.get_add_actions(flatten=True))
+    if not actions.num_rows or "max.table_version" not in actions.column_names:
+        return -1 if not actions.num_rows else _max_version_read(ledger)
+    value = pc.max(actions["max.table_version"]).as_py()
+    return -1 if value is None else int(value)
+
+
+def _max_version_read(ledger: DeltaTable) -> int:
+    """Files without statistics: the column read."""
+    rows = query_arrow(ledger, "SELECT MAX(table_version) AS v FROM t").to_pylist()
+    return -1 if not rows or rows[0]["v"] is None else int(rows[0]["v"])
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _version(commit: Mapping[str, Any]) -> int:

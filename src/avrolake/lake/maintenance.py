@@ -33,8 +33,13 @@ def maintain(
     ref: TableRef,
     retention_hours: int = MIN_RETENTION_HOURS,
     target_file_mb: int = DEFAULT_TARGET_FILE_MB,
+    sort_by: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Compact small files, vacuum files older than the retention, checkpoint the log.
+
+    `sort_by`: compact by Z-order on these columns instead (the source ledger, by `path`: an
+    interval run's ledger read then opens the one sorted file's matching row groups and the
+    appends made since, docs/ledger.md).
 
     Readers that started before a vacuum may still read files it removes: files are kept at
     least MIN_RETENTION_HOURS (Delta's default), and a shorter retention is refused.
@@ -51,7 +56,12 @@ def maintain(
         log.info("no Delta table at %s yet: nothing to maintain", ref.uri)
         return {"table": ref.uri, "exists": False}
     before = table_files(table)
-    metrics = table.optimize.compact(target_size=target_file_mb * 1024 * 1024)
+    target = target_file_mb * 1024 * 1024
+    metrics = (
+        table.optimize.z_order(list(sort_by), target_size=target)
+        if sort_by
+        else table.optimize.compact(target_size=target)
+    )
     table.update_incremental()
     removed = table.vacuum(
         retention_hours=retention_hours, dry_run=False, enforce_retention_duration=True

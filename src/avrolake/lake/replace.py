@@ -18,7 +18,7 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from avrolake.lake.columns import SOURCE_FILE
-from avrolake.lake.ledger import LedgerEntry, LedgerState
+from avrolake.lake.ledger import LedgerEntry
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +26,18 @@ log = logging.getLogger(__name__)
 def old_files_of(
     table: DeltaTable,
     replacing: Mapping[str, LedgerEntry],
-    state: LedgerState,
+    holders: Mapping[str, int],
 ) -> dict[str, list[str]]:
     """{source: its data files to remove in the run's commit}, deleting by predicate first
     for sources whose recorded files are gone from the table or shared with other sources
-    (`state`: the ledger's current entries)."""
+    (`holders`: how many sources landed now hold rows in each of their files, from
+    `Ledger.holders`).
+
+    A source that changed after it landed has its old rows removed whatever it became:
+    landed again, quarantined, or a duplicate of another file (docs/ledger.md)."""
     if not replacing:
         return {}
     live = set(pa.table(table.get_add_actions(flatten=False)).column("path").to_pylist())
-    holders = state.holders()
     removes: dict[str, list[str]] = {}
     for source, entry in sorted(replacing.items()):
         files = list(entry.data_files)

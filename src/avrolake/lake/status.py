@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -12,29 +11,31 @@ from deltalake import DeltaTable
 from avrolake.lake.columns import SOURCE_FILE
 from avrolake.lake.ledger import Ledger, LedgerEntry, SourceStatus
 from avrolake.lake.queries import rows_by_writer_version
-from avrolake.lake.table import COMMIT_INFO_KEY, TableRef, query
+from avrolake.lake.record import RunRecord
+from avrolake.lake.table import TableRef, query
 
 
 def last_runs(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
-    """The newest avrolake runs, from the commit info each run's commit carries."""
+    """The newest avrolake runs, from the run record each run's commit carries."""
     runs: list[dict[str, Any]] = []
     for commit in table.history(limit=50):
-        if COMMIT_INFO_KEY in commit and len(runs) < limit:
-            meta = json.loads(commit[COMMIT_INFO_KEY])
-            sources = meta.get("source_files", [])
-            paths: Counter[str] = Counter()
-            for f in sources:
-                paths.update(f.get("records_by_path") or {})
-            runs.append(
-                {
-                    "table_version": commit["version"],
-                    "run_id": meta.get("run_id"),
-                    "files": len(sources),
-                    "records": sum(f.get("records", 0) for f in sources),
-                    "quarantined": len(meta.get("quarantined_files", [])),
-                    "records_by_decode_path": dict(sorted(paths.items())),
-                }
-            )
+        record = RunRecord.from_commit(commit)
+        if record is None or len(runs) >= limit:
+            continue
+        paths: Counter[str] = Counter()
+        for f in record.landed:
+            paths.update(dict(f.records_by_path))
+        runs.append(
+            {
+                "table_version": commit["version"],
+                "run_id": record.run_id,
+                "files": len(record.landed),
+                "records": sum(f.records for f in record.landed),
+                "quarantined": len(record.quarantined),
+                "late": sum(1 for f in record.landed if f.late),
+                "records_by_decode_path": dict(sorted(paths.items())),
+            }
+        )
     return runs
 
 

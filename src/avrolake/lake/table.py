@@ -22,17 +22,14 @@ from avrolake.config import default_quarantine_uri, ledger_uri
 from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
 from avrolake.lake.columns import KEPT_KEY, READER_KEY, SOURCE_FILE
 from avrolake.lake.features import check_writable
+from avrolake.lake.record import COMMIT_INFO_KEY, RunRecord
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
 from avrolake.storage_errors import translated
 
 log = logging.getLogger(__name__)
-COMMIT_INFO_KEY = "avrolake"  # the commit-info key holding a run's audit record (docs/table.md)
 # the ledger commit-info key of a run's note: {"table_version", "quarantine_table"}
 RUN_NOTE_KEY = "avrolake_run"
-# The commit-info key Spark's DESCRIBE HISTORY shows (its `userMetadata` column): one line
-# per run, beside the audit record that only avrolake reads (docs/interop.md).
-USER_METADATA_KEY = "userMetadata"
 RECORD_LOOKBACK = 100  # commits searched for the last run's record (maintenance commits too)
 
 
@@ -68,6 +65,7 @@ class TableRef:
         quarantine: str | None = None,
         settings: TableSettings | None = None,
         loaded: DeltaTable | None = None,
+        ledger: DeltaTable | None = None,
     ) -> TableRef:
         """Like `at`, but without `quarantine` the quarantine table is the one the table's last
         run recorded in its commit (docs/table.md), so a run's --quarantine-table is found
@@ -76,10 +74,12 @@ class TableRef:
         ref = cls.at(uri, s3, quarantine=quarantine, settings=settings)
         if quarantine:
             return ref
-        recorded = ref.recorded_quarantine(loaded)
+        recorded = ref.recorded_quarantine(loaded, ledger)
         return replace(ref, quarantine_uri=recorded) if recorded else ref
 
-    def recorded_quarantine(self, table: DeltaTable | None = None) -> str | None:
+    def recorded_quarantine(
+        self, table: DeltaTable | None = None, ledger: DeltaTable | None = None
+    ) -> str | None:
         """The quarantine table named by the newest avrolake commit, if any.
 
         Read from the run note on the ledger's commits (`RUN_NOTE_KEY`: the run's table
@@ -93,7 +93,7 @@ class TableRef:
             table = self.load()
         if table is None:
             return None
-        note = self._run_note()
+        note = self._run_note(ledger)
         if note is not None and note[0] <= table.version():
             later = table.version() - note[0]
             for commit in table.history(limit=later) if later else []:
@@ -105,13 +105,15 @@ class TableRef:
                 return _quarantine_of(commit)
         return None
 
-    def _run_note(self) -> tuple[int, str | None] | None:
-        """(table version, quarantine table) of the newest run note on the ledger's commits."""
-        try:
-            with translated(self.ledger_uri, self.endpoint):
-                ledger = DeltaTable(self.ledger_uri, storage_options=self.storage_options)
-        except TableNotFoundError:
-            return None
+    def _run_note(self, ledger: DeltaTable | None = None) -> tuple[int, str | None] | None:
+        """(table version, quarantine table) of the newest run note on the ledger's commits
+        (`ledger`: the ledger table, already loaded; None: load it)."""
+        if ledger is None:
+            try:
+                with translated(self.ledger_uri, self.endpoint):
+                    ledger = DeltaTable(self.ledger_uri, storage_options=self.storage_options)
+            except TableNotFoundError:
+                return None
         for limit in (1, RECORD_LOOKBACK):  # the newest commit is usually a run's
             for commit in ledger.history(limit=limit):
                 if RUN_NOTE_KEY in commit:
@@ -141,6 +143,10 @@ class TableRef:
     def endpoint(self) -> str | None:
         """The S3 endpoint the table is reached at (None: AWS itself, or a local path)."""
         return self.s3.endpoint_url if self.uri.startswith("s3://") else None
+
+    def ledger(self) -> TableRef:
+        """The source ledger as a handle of its own (for maintenance)."""
+        return replace(self, uri=self.ledger_uri, settings=None)
 
     def load(self) -> DeltaTable | None:
         """The Delta table, or None when there is none yet. A storage problem (endpoint,
@@ -316,17 +322,6 @@ def query_arrow(table: DeltaTable, sql: str) -> pa.Table:
     return pa.RecordBatchReader.from_stream(stream).read_all()
 
 
-def history_line(record: Mapping[str, Any]) -> str:
-    """A run's audit record in one line, for readers of the history (DESCRIBE HISTORY)."""
-    sources = record.get("source_files", [])
-    return (
-        f"avrolake run {record.get('run_id')}: subject {record.get('subject')} "
-        f"reader v{record.get('reader_version')}, {len(sources)} file(s), "
-        f"{sum(f.get('records', 0) for f in sources)} records, "
-        f"{len(record.get('quarantined_files', []))} quarantined"
-    )
-
-
 def _quarantine_of(commit: Mapping[str, Any]) -> str | None:
-    value = json.loads(commit[COMMIT_INFO_KEY]).get("quarantine_table")
-    return str(value) if value else None
+    record = RunRecord.from_commit(commit)
+    return record.quarantine_table if record is not None else None

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from avrolake.config import Backfill
+from avrolake.config import DEFAULT_LOOKBACK_HOURS, Backfill
 from avrolake.errors import AvrolakeError, ReconciliationError
 from avrolake.ingest import discover
 from avrolake.lake import Ledger, SourceStatus, TableRef, count_by_version, source_rows
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class Reconciliation:
     interval: str
-    files_seen: int = 0
+    files_seen: int = 0  # of the interval and its lookback
+    lookback_from: str = ""  # the window checked: [lookback_from, interval end)
     files_landed: int = 0
     files_quarantined: int = 0
     files_duplicate: int = 0
@@ -46,18 +47,45 @@ def reconcile_interval(
     since: dt.datetime,
     until: dt.datetime,
     max_quarantined: int,
+    lookback: dt.timedelta = dt.timedelta(hours=DEFAULT_LOOKBACK_HOURS),
 ) -> Reconciliation:
-    """Raise ReconciliationError unless every file of [since, until) landed or was quarantined
-    and at most max_quarantined were quarantined; below that, quarantines are logged as warnings.
+    """Raise ReconciliationError unless every file of [since - lookback, until) landed as it
+    is now (a file changed since it landed counts as missing), was quarantined or is a
+    duplicate, and at most max_quarantined were quarantined; below that, quarantines are
+    logged as warnings. The lookback is the ingest run's: late files it should have landed
+    are checked too.
     """
-    files = discover(resolve(source, table.s3), Backfill(since=since, until=until))
+    start = since - lookback
+    files = discover(resolve(source, table.s3), Backfill(since=start, until=until))
     uris = {f.uri for f in files}
-    report = Reconciliation(f"[{since.isoformat()}, {until.isoformat()})", files_seen=len(files))
+    report = Reconciliation(
+        f"[{since.isoformat()}, {until.isoformat()})",
+        files_seen=len(files),
+        lookback_from=start.isoformat(),
+    )
     ledger = Ledger(table)
     main = table.load()
     if main is not None:
         ledger.sync(main)
-    state = ledger.current(uris)
+    known = ledger.state(uris)
+    # a file changed since it was decided is missing: its new content is in no row
+    state = {
+        f.uri: known[f.uri]
+        for f in files
+        if f.uri in known and not known[f.uri].changed(f.size, f.mtime_ms)
+    }
+
+    copies = [e for e in state.values() if e.status is SourceStatus.DUPLICATE]
+    originals = ledger.entries({e.copy_of for e in copies if e.copy_of}) if copies else {}
+    for e in copies:  # a copy whose original no longer holds its content is missing
+        o = originals.get(e.copy_of or "")
+        if o is None or (o.status, o.sync_marker, o.size, o.digest) != (
+            SourceStatus.LANDED,
+            e.sync_marker,
+            e.size,
+            e.digest,
+        ):
+            del state[e.path]
 
     def having(status: SourceStatus) -> list[str]:
         return sorted(p for p, e in state.items() if e.status is status)
@@ -78,10 +106,21 @@ def reconcile_interval(
     return report
 
 
+def interval_lookback(registry: Path, subject: str | None, hours: str | None) -> dt.timedelta:
+    """The lookback the interval's ingest run used: `hours` (the run's setting, e.g.
+    $AVROLAKE_LOOKBACK_HOURS), else the subject's table.json, else the default."""
+    if hours:
+        return dt.timedelta(hours=float(hours))
+    reg = Registry(registry)
+    stored = reg.table_settings(reg.resolve_subject(subject)).lookback_hours
+    return dt.timedelta(hours=DEFAULT_LOOKBACK_HOURS if stored is None else stored)
+
+
 def _judge(report: Reconciliation, max_quarantined: int) -> None:
     if report.unaccounted:
         raise ReconciliationError(
-            f"{len(report.unaccounted)} of {report.files_seen} file(s) of {report.interval} are "
+            f"{len(report.unaccounted)} of {report.files_seen} file(s) of {report.interval} "
+            f"and its lookback (from {report.lookback_from}) are "
             "neither in the table nor in quarantine (was the ingest task skipped, or did files "
             "arrive after it ran? re-run the interval): " + ", ".join(report.unaccounted[:10])
         )

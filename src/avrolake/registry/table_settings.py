@@ -2,12 +2,14 @@
 
 They live beside the schemas, in `<registry>/<subject>/table.json` (docs/registry.md):
 
-    {"partition_field": "ts", "partition_column": "event_date"}
+    {"partition_field": "ts", "partition_column": "event_date", "lookback_hours": 24}
 
 Without the file (or without `partition_field` in it), the partition field is derived from
 the reader schema: its first top-level timestamp field, or no partitioning when it has none.
 `"partition_field": ""` (or null) asks for an unpartitioned table. The command line may
-override both. Everything is checked here, before a table is created or Spark starts.
+override both. `lookback_hours`: how far back an interval run lists earlier partitions for
+late files (docs/configuration.md; absent: the default). Everything is checked here, before
+a table is created or Spark starts.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ TIMESTAMP_LOGICAL = frozenset(
         "local-timestamp-millis", "local-timestamp-micros", "local-timestamp-nanos",
     }
 )  # fmt: skip
-_KEYS = frozenset({"partition_field", "partition_column"})
+_KEYS = frozenset({"partition_field", "partition_column", "lookback_hours"})
 _COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 Origin = Literal["command line", "table.json", "derived from the reader schema"]
 
@@ -41,6 +43,7 @@ class TableSettings:
     partition_field: str | None
     partition_column: str = DEFAULT_PARTITION_COLUMN
     origin: Origin = "derived from the reader schema"
+    lookback_hours: float | None = None  # table.json's; None: not set there
 
     @property
     def partition_columns(self) -> list[str]:
@@ -116,4 +119,12 @@ def resolve_table_settings(
                 "reader schema (names compare case-insensitively) or with avrolake's metadata "
                 "columns (names starting with '_'); choose another partition_column"
             )
-    return TableSettings(field, column, origin)
+    lookback = stored.get("lookback_hours")
+    if lookback is not None and (
+        isinstance(lookback, bool) or not isinstance(lookback, int | float) or lookback < 0
+    ):
+        raise RegistryError(
+            f"lookback_hours of subject {subject!r} must be a number of hours >= 0, "
+            f"not {lookback!r}"
+        )
+    return TableSettings(field, column, origin, None if lookback is None else float(lookback))

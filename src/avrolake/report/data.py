@@ -8,7 +8,6 @@ does. The contract is docs/report.md.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -20,7 +19,7 @@ from deltalake import DeltaTable
 from avrolake.compatibility import check_compatibility
 from avrolake.lake import Ledger, SourceStatus, TableRef
 from avrolake.lake.columns import version_key
-from avrolake.lake.table import COMMIT_INFO_KEY
+from avrolake.lake.record import RunRecord
 from avrolake.registry import Registry
 from avrolake.registry.diff import diff_records
 from avrolake.schema import Record
@@ -78,6 +77,7 @@ class RunInfo:
     sources: list[SourceLine]
     quarantined: list[QuarantineLine]
     duplicates: int
+    late: int = 0  # of the sources: landed after their own interval's run
 
     @property
     def records(self) -> int:
@@ -143,7 +143,8 @@ def build_report(
     runs = [run for c in history if (run := _run(c)) is not None]
     notes: list[str] = []
     landed_subject = next(
-        (_meta(c).get("subject") for c in reversed(history) if COMMIT_INFO_KEY in c), None
+        (r.subject for c in reversed(history) if (r := RunRecord.from_commit(c)) is not None),
+        None,
     )
     versions: list[VersionInfo] = []
     matrix: list[MatrixCell] = []
@@ -253,50 +254,39 @@ def size_buckets(sizes: list[int]) -> list[tuple[str, int]]:
     return counts
 
 
-def _meta(commit: dict[str, Any]) -> dict[str, Any]:
-    value = json.loads(commit[COMMIT_INFO_KEY])
-    return value if isinstance(value, dict) else {}
-
-
 def _iso(millis: Any) -> str:
     return dt.datetime.fromtimestamp(int(millis) / 1000, dt.UTC).isoformat(timespec="seconds")
 
 
 def _run(commit: dict[str, Any]) -> RunInfo | None:
-    if COMMIT_INFO_KEY not in commit:
+    record = RunRecord.from_commit(commit)
+    if record is None:
         return None
-    meta = _meta(commit)
     sources = [
         SourceLine(
-            path=str(s["path"]),
-            writer_version=version_key(s.get("writer_version")),
-            records=int(s.get("records") or 0),
-            replaced=bool(s.get("replaced")),
+            path=f.path,
+            writer_version=version_key(f.writer_version),
+            records=f.records,
+            replaced=f.replaced,
         )
-        for s in meta.get("source_files", [])
+        for f in record.landed
     ]
     rows: Counter[str] = Counter()
     for s in sources:
         rows[s.writer_version] += s.records
-    details = {q["path"]: q for q in meta.get("quarantined", [])}
     quarantined = [
-        QuarantineLine(
-            path,
-            str(details.get(path, {}).get("error_kind") or ""),
-            str(details.get(path, {}).get("message") or ""),
-        )
-        for path in meta.get("quarantined_files", [])
+        QuarantineLine(q.path, q.error_kind or "", q.message or "") for q in record.quarantined
     ]
-    reader = meta.get("reader_version")
     return RunInfo(
         table_version=int(commit["version"]),
         committed_at=_iso(commit["timestamp"]),
-        run_id=str(meta.get("run_id") or ""),
-        reader_version=int(reader) if reader is not None else None,
+        run_id=record.run_id or "",
+        reader_version=record.reader_version,
         rows_by_writer_version=dict(sorted(rows.items(), key=lambda kv: _version_order(kv[0]))),
         sources=sorted(sources, key=lambda s: s.path),
         quarantined=sorted(quarantined, key=lambda q: q.path),
-        duplicates=len(meta.get("duplicates", [])),
+        duplicates=len(record.duplicates),
+        late=sum(1 for f in record.landed if f.late),
     )
 
 

@@ -251,7 +251,8 @@ def _lineage(runs: list[RunInfo]) -> str:
             f"{' open' if n == 0 else ''}><summary>table <b>v{run.table_version}</b> · "
             f"{escape(run.committed_at)} · run <code>{escape(run.run_id)}</code> · "
             f"{len(run.sources)} file(s), {run.records:,} record(s), "
-            f"{len(run.quarantined)} quarantined, {run.duplicates} duplicate(s)</summary>"
+            f"{len(run.quarantined)} quarantined, {run.duplicates} duplicate(s), "
+            f"{run.late} late</summary>"
             + (
                 "<table><tr><th>source file</th><th>writer</th><th>records</th>"
                 f"<th>replaced</th></tr>{sources}</table>"
