@@ -32,9 +32,10 @@ import pytest
 import avrolake.ingest.job as job_module
 from avrolake.cli import main as cli_main
 from avrolake.config import IngestConfig
-from avrolake.errors import SchemaMigrationRequiredError
+from avrolake.errors import SchemaMigrationRequiredError, UnlandableSchemaError
 from avrolake.ingest import SerialRunner, run_ingest
-from avrolake.schema import parse_schema
+from avrolake.registry.landable import landing_problems
+from avrolake.schema import Record, parse_schema
 from tests.fixtures.lake import sql
 from tests.property.avro_write import container
 from tests.property.chain_data import Values
@@ -57,6 +58,7 @@ class Case:
     decoder: str = "auto"
     actions: list[str] = field(default_factory=list)
     died: str | None = None
+    refused: bool = False  # the last ingest refused the reader (UnlandableSchemaError)
 
     def landed_path(self, staged: Path) -> Path:
         return (self.root / "raw" / staged.name).resolve()
@@ -109,6 +111,7 @@ def ingest(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
         started_at=job_module.dt.datetime(2026, 1, 1, tzinfo=job_module.dt.UTC),
         registry=case.root / "registry", settle_seconds=0,
     )  # fmt: skip
+    case.refused = False
     with monkeypatch.context() as patch:
         if case.decoder == "fastavro":
             plain = job_module.reader_plan
@@ -118,6 +121,9 @@ def ingest(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
         try:
             run_ingest(replace(config, run_id=f"r{len(case.actions)}"), SerialRunner())
             case.actions.append("ingest")
+        except UnlandableSchemaError:  # a recursive or empty reader record: the gate refuses
+            case.actions.append("ingest(refused)")
+            case.refused = True
         except SchemaMigrationRequiredError:
             migrate(case)
             run_ingest(replace(config, run_id=f"r{len(case.actions)}"), SerialRunner())
@@ -185,6 +191,14 @@ def compare(case: Case, oracle: Oracle, counts: Counter[str]) -> list[str]:
     if case.died:
         return [*problems, f"run died: {case.died}"]
     reader = parse_schema(versions[-1])
+    assert isinstance(reader, Record)
+    unlandable = landing_problems(reader)
+    if unlandable or case.refused:
+        counts["refused_chains"] += bool(unlandable)
+        if not (unlandable and case.refused):
+            problems.append(f"the gate refused the reader: {case.refused}, landing problems "
+                            f"{[p.message[:80] for p in unlandable]}")  # fmt: skip
+        return problems
     rows, quarantined, _ = table_rows(case)
     for version, staged in case.files:
         counts["files"] += 1
