@@ -21,6 +21,7 @@ from deltalake import DeltaTable, QueryBuilder, write_deltalake
 from deltalake.exceptions import DeltaError
 
 from avrolake.errors import MigrationError
+from avrolake.lake.features import ensure_ntz_feature, needs_ntz_feature
 from avrolake.lake.columns import KEPT_KEY, WRITER_VERSION
 from avrolake.lake.reshape import Fields, ValueProblem, apply
 from avrolake.lake.table import TableRef, query, with_reader
@@ -78,6 +79,8 @@ def migrate_table(ref: TableRef, plan: MigrationPlan) -> Migration:
         plan.schema, _rewritten(reader, stored, plan, counts, ref.uri, failed)
     )
     partition_by = ref.settings.partition_columns if ref.settings else []
+    if needs_ntz_feature(list(plan.schema)):
+        ensure_ntz_feature(table)
     try:
         write_deltalake(
             ref.uri, batches, mode="overwrite", schema_mode="overwrite",

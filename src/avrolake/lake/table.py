@@ -21,6 +21,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 from avrolake.config import default_quarantine_uri, ledger_uri
 from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
 from avrolake.lake.columns import KEPT_KEY, READER_KEY, SOURCE_FILE
+from avrolake.lake.features import ensure_ntz_feature, needs_ntz_feature, ntz_in_map
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
 
@@ -131,6 +132,20 @@ class TableRef:
         """The quarantine table as a handle of its own (for maintenance and queries)."""
         return replace(self, uri=self.quarantine_uri, settings=None)
 
+    def _create(self, schema: pa.Schema, partition_by: list[str]) -> DeltaTable:
+        """Create the table; columns with a timestamp without time zone in a map are added
+        once the `timestampNtz` feature is on (lake/features.py)."""
+        later = [f for f in schema if ntz_in_map(f.type)]
+        first = pa.schema([f for f in schema if not ntz_in_map(f.type)], schema.metadata)
+        table = DeltaTable.create(
+            self.uri, first, partition_by=partition_by or None,
+            storage_options=self.storage_options,
+        )  # fmt: skip
+        if later:
+            ensure_ntz_feature(table)
+            table.alter.add_columns([DeltaField.from_arrow(f) for f in later])
+        return table
+
     def load(self) -> DeltaTable | None:
         """The Delta table, or None when there is none yet."""
         try:
@@ -169,12 +184,7 @@ class TableRef:
                 "creating Delta table %s partitioned by %s", self.uri, partition_by or "nothing"
             )
             try:
-                return DeltaTable.create(
-                    self.uri,
-                    with_reader(schema, reader_version),
-                    partition_by=partition_by or None,
-                    storage_options=self.storage_options,
-                )
+                return self._create(with_reader(schema, reader_version), partition_by)
             except DeltaError:
                 table = self.require()  # a concurrent run made it
         existing = list(table.metadata().partition_columns)
@@ -245,6 +255,8 @@ def evolve_schema(
         raise SchemaMigrationRequiredError(uri, changed)
     if added:
         log.info("adding columns %s to %s", [f.name for f in added], uri)
+        if needs_ntz_feature(added):
+            ensure_ntz_feature(table)
         table.alter.add_columns([DeltaField.from_arrow(f) for f in added])
     for name in [f.name for f in current if f.name not in schema.names and f.name not in kept]:
         log.info("column %s of %s is not in the reader: kept with its values", name, uri)
