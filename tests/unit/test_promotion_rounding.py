@@ -29,7 +29,7 @@ def landed(writer_type: Any, reader_type: Any, value: Any, decoder: str) -> Any:
     fastavro.writer(buffer, fastavro.parse_schema(schema(writer_type)), [{"v": value}])
     plan = ReaderPlan("s", schema(reader_type), {}, decoder=decoder)
     tables = list(AvroFile(io.BytesIO(buffer.getvalue()), plan).tables())
-    return [row["v"] for table in tables for row in table.to_pylist()][0]
+    return next(row["v"] for table in tables for row in table.to_pylist())
 
 
 @pytest.mark.parametrize("decoder", DECODERS)
@@ -57,8 +57,8 @@ def test_a_number_promoted_to_float_is_rounded_once(
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(TWICE, ONCE), (2**24 + 1, 2.0**24), (2**24 + 3, 2.0**24 + 4), (0, 0.0), (-(2**63), -(2.0**63)),
-     (2**63 - 1, 2.0**63), (2**25 + 2, 2.0**25), (2**25 + 6, 2.0**25 + 8)],
+    [(TWICE, ONCE), (2**24 + 1, 2.0**24), (2**24 + 3, 2.0**24 + 4), (0, 0.0),
+     (-(2**63), -(2.0**63)), (2**63 - 1, 2.0**63), (2**25 + 2, 2.0**25), (2**25 + 6, 2.0**25 + 8)],
 )  # fmt: skip
 def test_float32_of_rounds_to_nearest_even(value: int, expected: float) -> None:
     assert float32_of(value) == expected

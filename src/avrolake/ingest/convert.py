@@ -15,6 +15,7 @@ from avrolake.compatibility.rules import branch_matches, names_match, writer_fie
 from avrolake.decode import arrow_type, member_name
 from avrolake.errors import MigrationError
 from avrolake.ingest.defaults import default_array
+from avrolake.lake.columns import KEPT_KEY
 from avrolake.lake.reshape import (
     Cast,
     Constant,
@@ -56,11 +57,15 @@ class StoredValue:
         wrote, or the reader's default where the writer wrote nothing."""
         struct = stored if stored is not None else self.root
         names = {struct.field(i).name for i in range(struct.num_fields)}
+        kept = {
+            struct.field(i).name for i in range(struct.num_fields)
+            if KEPT_KEY.encode() in (struct.field(i).metadata or {})
+        }  # fmt: skip
         parts: list[Take | Constant | Nulls] = []
         for rfield in reader.fields:
             path = f"{where}.{rfield.name}" if where else rfield.name
             wfield = writer_field_for(writer, rfield) if writer is not None else None
-            source = _source(rfield, wfield, names)
+            source = _source(rfield, wfield, names, kept)
             if (wfield is not None) if writer is not None else (source is not None):
                 if source is None:
                     raise self.fail(
@@ -187,9 +192,14 @@ class StoredValue:
                         "values")  # fmt: skip
 
 
-def _source(rfield: Field, wfield: Field | None, names: set[str]) -> str | None:
-    """The stored child holding a field: the writer's name, the reader's, then its aliases."""
-    order = ([wfield.name] if wfield else []) + [rfield.name, *rfield.aliases]
+def _source(rfield: Field, wfield: Field | None, names: set[str], kept: set[str]) -> str | None:
+    """The stored child holding a field: the writer's name, the reader's, then its aliases;
+    never first a column `kept` (not in the table's reader: rows landed since hold NULL
+    there), e.g. `f1` kept beside `f3` (aliases `f1`) when f1 was renamed while the table
+    held no rows, and rows written as f1 then landed in f3."""
+    order = [rfield.name, *rfield.aliases]
+    if wfield is not None:
+        order = [*order, wfield.name] if wfield.name in kept else [wfield.name, *order]
     return next((n for n in order if n in names), None)
 
 
