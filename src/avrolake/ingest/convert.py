@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from avrolake.compatibility.rules import branch_matches, names_match, writer_field_for
+from avrolake.compatibility.rules import (
+    PROMOTIONS,
+    branch_matches,
+    names_match,
+    writer_field_for,
+)
 from avrolake.decode import arrow_type, member_name
 from avrolake.errors import MigrationError
 from avrolake.ingest.defaults import default_array
@@ -188,8 +193,22 @@ class StoredValue:
         for name in (member_name(branch), member_name(chosen)):
             if stored.get_field_index(name) >= 0:
                 return name, stored.field(name).type
+        promoted = _promoted_member(branch, stored)
+        if promoted is not None:
+            return promoted.name, promoted.type
         raise self.fail(where, f"the table stores no union member for the writer's {branch.type} "
                         "values")  # fmt: skip
+
+
+def _promoted_member(branch: Schema, stored: pa.StructType) -> pa.Field | None:
+    """The member an older reader's union put a written primitive in by promotion (a long in
+    `member_float`): the first stored member, in the older union's order, that the branch's
+    type promotes to, as Avro Java picks it."""
+    if not isinstance(branch, Primitive):
+        return None
+    targets = PROMOTIONS.get(branch.type, frozenset())
+    members = [stored.field(i) for i in range(stored.num_fields)]
+    return next((f for f in members if f.name.removeprefix("member_") in targets), None)
 
 
 def _source(rfield: Field, wfield: Field | None, names: set[str], kept: set[str]) -> str | None:
