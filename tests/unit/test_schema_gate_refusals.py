@@ -1,7 +1,7 @@
 """What a Delta table cannot hold is refused at the schema gate, with the field path: a
 recursive type (a linked list), a record with no fields, and names that differ only in case
-(`id` and `ID`), at any depth. `avrolake schemas check` reports it; ingest refuses the subject before reading any
-file, never dying with a RecursionError or a delta-rs traceback."""
+(`id` and `ID`), at any depth. `avrolake schemas check` reports it; ingest refuses the subject
+before reading any file, never dying with a RecursionError or a delta-rs traceback."""
 
 from __future__ import annotations
 
