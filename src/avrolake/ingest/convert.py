@@ -34,7 +34,7 @@ from avrolake.lake.reshape import (
     Symbols,
     Take,
 )
-from avrolake.schema import Array, Enum, Field, Map, Primitive, Record, Schema, Union
+from avrolake.schema import Array, Enum, Field, Fixed, Map, Primitive, Record, Schema, Union
 
 REFRESH = "Land the sources of these rows again into a new table with the new reader"
 _INTEGRAL = frozenset({"int", "long"})
@@ -187,10 +187,13 @@ class StoredValue:
     def _slot(self, branch: Schema, chosen: Schema, stored: pa.DataType,
               where: str) -> tuple[str | None, pa.DataType]:  # fmt: skip
         """Where the table stores the values of a written branch: its union member (named
-        by the written type, or by the type the older reader read it as), or the value."""
+        by the written type, by the type the new reader reads it as or one of its aliases,
+        the name an older reader gave it), or the value."""
         if not _is_members(stored):
             return None, stored
-        for name in (member_name(branch), member_name(chosen)):
+        aliases = chosen.aliases if isinstance(chosen, Record | Enum | Fixed) else ()
+        older = [f"member_{alias.rsplit('.', 1)[-1]}" for alias in aliases]  # renamed since
+        for name in (member_name(branch), member_name(chosen), *older):
             if stored.get_field_index(name) >= 0:
                 return name, stored.field(name).type
         promoted = _promoted_member(branch, stored)
