@@ -144,7 +144,7 @@ def migrate(case: Case) -> None:
     case.actions.append(f"migrate(rc={rc})")
     if rc != 0:
         said = [line for line in errors.getvalue().splitlines() if "error:" in line]
-        raise RuntimeError(f"migrate exited {rc}: {' '.join(said)[-400:]}")
+        raise RuntimeError(f"migrate exited {rc}: {' '.join(said)[:450]}")
 
 
 def land(case: Case, feat: dict[str, bool], monkeypatch: pytest.MonkeyPatch) -> None:
