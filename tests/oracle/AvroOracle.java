@@ -11,7 +11,7 @@
 // {"member_<name>": value}; enum -> symbol; bytes/fixed -> {"$b": hex}; decimal ->
 // {"$dec": plain string}; float/double -> {"$f32"/"$f64": raw bit pattern in hex, or "NaN"};
 // timestamps (millis or micros, local or not) -> integer micros; date -> days;
-// time-millis/time-micros -> integer micros; maps -> objects; a string that is not valid
+// time-millis/time-micros -> the number written (docs/table.md); maps -> objects; a string that is not valid
 // UTF-8 (bytes promoted to string) -> {"$invalid_utf8": hex}.
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -138,9 +138,7 @@ public final class AvroOracle {
             }
             case STRING: return text(v);
             case INT: {
-                int i = (Integer) v;
-                if (name.equals("time-millis")) return NODES.numberNode(i * 1000L);
-                return NODES.numberNode(i);
+                return NODES.numberNode((Integer) v);
             }
             case LONG: {
                 long l = (Long) v;

@@ -26,7 +26,7 @@ from tests.property.evolutions import PROMOTE, SYMBOLS, VALUE_CLASS
 # True: generated in every run. False: known to fail on the code as it stands (see
 # tests/property/test_java_differential.py for the failure each one shows).
 FEATURES: dict[str, bool] = {
-    "interleave": False,  # ingest and migrate between versions (else one ingest at the end)
+    "interleave": True,  # ingest and migrate between versions (else one ingest at the end)
     "add_field": True,  # fields added with defaults, at any depth
     "remove_field": True,  # fields removed from the reader
     "promote": True,  # int->long/float/double, long->float/double, float->double, string<->bytes
@@ -34,16 +34,16 @@ FEATURES: dict[str, bool] = {
     "rename_type": True,  # records, enums and fixed renamed with aliases
     "enum_evolve": True,  # enum symbols added, removed behind an enum default
     "union_grow": True,  # T -> [null, T]; branches added to unions
-    "union_multi": False,  # unions of null and two or more other types
-    "empty_record": False,  # every field of a record removed
-    "union_same_class": False,  # several numbers / records / strings / sequences in one union
-    "union_logical": False,  # logical types as union branches beside other types
+    "union_multi": True,  # unions of null and two or more other types
+    "empty_record": True,  # every field of a record removed
+    "union_same_class": True,  # several numbers / records / strings / sequences in one union
+    "union_logical": True,  # logical types as union branches beside other types
     "decimal": True,  # decimal on bytes and on fixed
-    "decimal_default": False,  # decimal fields added with a default
+    "decimal_default": True,  # decimal fields added with a default
     "uuid": True,  # uuid strings
-    "time": False,  # time-millis, time-micros
-    "nested_local_ts": False,  # local-timestamp-* below the top level (in records, arrays, maps)
-    "recursive": False,  # a linked-list record
+    "time": True,  # time-millis, time-micros
+    "nested_local_ts": True,  # local-timestamp-* below the top level (in records, arrays, maps)
+    "recursive": True,  # a linked-list record
     "hostile": True,  # timestamps outside years 1..9999 (the file must be quarantined)
     "partitioned": True,  # some chains partition by a timestamp-micros field `ts`
     "fastavro_path": True,  # half the chains forced onto the fastavro decode path

@@ -59,8 +59,8 @@ def typed(schema: Schema, value: Any) -> Any:  # noqa: C901 - one switch over ki
         return (value - epoch) // MICRO
     if logical == "date":
         return (value - DAY0).days
-    if logical in ("time-millis", "time-micros"):
-        return ((value.hour * 60 + value.minute) * 60 + value.second) * 10**6 + value.microsecond
+    if logical in ("time-millis", "time-micros"):  # the number written (docs/table.md)
+        return value
     if schema.type in ("float", "double"):
         return float_form(schema.type, value)
     return value

@@ -1,7 +1,7 @@
 """What a Delta table cannot hold is refused at the schema gate, with the field path: a
-recursive type (a linked list) and names that differ only in case (`id` and `ID`), at any
-depth. `avrolake schemas check` reports it; ingest refuses the subject before reading any
-file, never dying with a RecursionError or a delta-rs traceback."""
+recursive type (a linked list), a record with no fields, and names that differ only in case
+(`id` and `ID`), at any depth. `avrolake schemas check` reports it; ingest refuses the subject
+before reading any file, never dying with a RecursionError or a delta-rs traceback."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ ID_TWICE = {
     "name": "User",
     "fields": [{"name": "id", "type": "long"}, {"name": "ID", "type": "string"}],
 }
+EMPTY_INSIDE = {
+    "type": "record",
+    "name": "Row",
+    "fields": [{"name": "q", "type": {"type": "record", "name": "Q", "fields": []}}],
+}
 
 
 def record(name: str, *fields: tuple[str, Any]) -> dict[str, Any]:
@@ -54,6 +59,10 @@ def record(name: str, *fields: tuple[str, Any]) -> dict[str, Any]:
                                         record("b.A", ("y", "int"))])),
                      [(K.CASE_INSENSITIVE_DUPLICATE, "v.member_A")],
                      id="two union records of one short name share a member"),
+        pytest.param(EMPTY_INSIDE, [(K.EMPTY_RECORD, "q")], id="a record field with no fields"),
+        pytest.param(record("R"), [(K.EMPTY_RECORD, "")], id="a reader with no fields"),
+        pytest.param(record("R", ("a", {"type": "array", "items": record("Q")})),
+                     [(K.EMPTY_RECORD, "a[]")], id="array items with no fields"),
         pytest.param(record("R", ("id", "long"), ("user", record("U", ("id", "long")))), [],
                      id="one name in two records is fine"),
     ],
@@ -69,6 +78,7 @@ def test_landing_problems_name_the_field_path(schema: Any, expected: list[Any]) 
     [
         pytest.param(LINKED, "RECURSIVE_TYPE", "next", id="a linked list"),
         pytest.param(ID_TWICE, "CASE_INSENSITIVE_DUPLICATE", "ID", id="id and ID"),
+        pytest.param(EMPTY_INSIDE, "EMPTY_RECORD", "q", id="a record with no fields"),
     ],
 )
 def test_schemas_check_refuses_the_subject(
@@ -89,6 +99,10 @@ def test_schemas_check_refuses_the_subject(
         pytest.param(ID_TWICE, {"id": 1, "ID": "one"},
                      "CASE_INSENSITIVE_DUPLICATE: fields of record User 'id' and 'ID' at /",
                      id="id and ID"),
+        pytest.param(EMPTY_INSIDE, {"q": {}}, "EMPTY_RECORD: record Q at q has no fields",
+                     id="a record with no fields"),
+        pytest.param(record("R"), {}, "EMPTY_RECORD: record R at / has no fields",
+                     id="a reader with no fields"),
     ],
 )  # fmt: skip
 def test_ingest_refuses_the_subject_before_reading_a_file(

@@ -96,22 +96,15 @@ def branch_matches(writer: Schema, reader: Schema) -> bool:
 
 # Promotions Avro Java takes for a union branch, preferred to the others (int or long
 # read as float), which only the specification allows.
-_UNION_PROMOTIONS: dict[str, frozenset[str]] = {
-    "int": frozenset({"long", "double"}),
-    "long": frozenset({"double"}),
-    "float": frozenset({"double"}),
-    "string": frozenset({"bytes"}),
-    "bytes": frozenset({"string"}),
-}
-
-
 def reader_branch(writer: Schema, reader: Union) -> int | None:
     """The reader union branch a (non-union) writer type resolves to: the first branch of
     the same type (named types: the same kind, matched by name or alias), else the first
-    branch a promotion reaches (those Avro Java takes in a union first: int to long or
-    double, long or float to double, string and bytes to each other; then int or long to
-    float). None: no branch can read it. The written branch, never the value, decides."""
-    for rank in (_exact_branch, _java_promotion, _any_promotion):
+    branch, in the union's order, that a promotion reaches (int to long, float or double;
+    long to float or double; float to double; string and bytes to each other), as Avro
+    Java 1.12's `Resolver.ReaderUnion.firstMatchingBranch` does: an int read by
+    `["float", "long"]` lands in float. None: no branch can read it. The written branch,
+    never the value, decides."""
+    for rank in (_exact_branch, _any_promotion):
         for index, branch in enumerate(reader.branches):
             if rank(writer, branch):
                 return index
@@ -122,10 +115,6 @@ def _exact_branch(writer: Schema, reader: Schema) -> bool:
     if isinstance(writer, Record | Enum | Fixed):
         return type(writer) is type(reader) and branch_matches(writer, reader)
     return not isinstance(reader, Record | Enum | Fixed) and writer.type == reader.type
-
-
-def _java_promotion(writer: Schema, reader: Schema) -> bool:
-    return reader.type in _UNION_PROMOTIONS.get(writer.type, ())
 
 
 def _any_promotion(writer: Schema, reader: Schema) -> bool:

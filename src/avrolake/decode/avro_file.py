@@ -449,7 +449,24 @@ class AvroFile:
             kind = QuarantineKind.CODEC_ERROR
         return QuarantineError(
             kind,
-            f"{type(exc).__name__}: {text}",
+            _reason(exc),
             writer_fingerprint=self.writer_fingerprint,
             writer_schema=self.writer_schema_json,
         )
+
+
+def _reason(exc: Exception) -> str:
+    """The quarantine message for an error fastavro raised: a sentence for the data errors a
+    hostile file causes (docs/decode.md), the raw error text kept at its end."""
+    raw = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, UnicodeDecodeError):
+        return (
+            f"a string value is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at "
+            f"position {exc.start}), so it has no Delta string value ({raw})"
+        )
+    if isinstance(exc, OverflowError) or (isinstance(exc, ValueError) and "range" in str(exc)):
+        return (
+            "a timestamp or date value is outside the years 1 to 9999, which no Delta "
+            f"timestamp or date holds ({raw})"
+        )
+    return raw

@@ -15,13 +15,21 @@ Defaults are given to fastavro converted (`landed_default`): bytes and fixed as 
 as Decimal, records completed with their fields' defaults at any depth, union defaults in their
 member; fastavro returns them as they are. The resolver (native path) builds its default
 columns from the same values.
+
+A writer `long` read as a reader `float` is rounded once, to the nearest float32, as Avro Java's
+`(float) long` does: fastavro would make a Python float (float64) of it first and Arrow round
+that again (2**60 + 2**36 + 1 would become 2**60, not 2**60 + 2**37). The writer document marks
+such a `long` with the logical type `avrolake-float32`, whose reader rounds the int itself.
 """
 
 from __future__ import annotations
 
 import decimal
+import math
 from dataclasses import dataclass
 from typing import Any
+
+import fastavro.read
 
 from avrolake.compatibility.rules import reader_branch, writer_field_for
 from avrolake.decode.arrow_types import NUMERIC_LOGICAL, non_null
@@ -38,6 +46,7 @@ from avrolake.schema import (
 )
 
 WRAPPER_PREFIX = "avrolake_branch"
+FLOAT32_LOGICAL = "avrolake-float32"  # a writer long a reader float reads (rounded once)
 # Time of day lands as its base number (docs/table.md): fastavro is not asked to convert it.
 _TIME_LOGICAL = frozenset({"time-millis", "time-micros"})
 Slot = tuple[int, int]  # (id of the field, array, map or union holding a type, its position)
@@ -66,10 +75,29 @@ def fastavro_schemas(writer: Schema, reader: Record) -> FastavroSchemas:
         if (name := _wrapper(number, branch)) is not None
     }
     reader_doc = _Emitter(wraps, NUMERIC_LOGICAL, pairing.aliases, defaults=True).emit(reader)
-    if not pairing.wraps and not _has_time(writer, set()):
+    if not pairing.wraps and not pairing.float32 and not _has_time(writer, set()):
         return FastavroSchemas(reader_doc, None)
-    writer_doc = _Emitter(pairing.wraps, _TIME_LOGICAL, {}, defaults=False).emit(writer)
+    writer_emitter = _Emitter(pairing.wraps, _TIME_LOGICAL, {}, defaults=False)
+    writer_emitter.float32 = pairing.float32
+    writer_doc = writer_emitter.emit(writer)
     return FastavroSchemas(reader_doc, writer_doc)
+
+
+def float32_of(value: int) -> float:
+    """An integer rounded once to the nearest float32 (ties to even), as Java's `(float) long`
+    and Arrow's int64 -> float32 cast do; a Python float that float32 holds exactly."""
+    magnitude = abs(value)
+    shift = magnitude.bit_length() - 24
+    if shift <= 0:
+        return float(value)
+    kept, rest = divmod(magnitude, 1 << shift)
+    half = 1 << (shift - 1)
+    if rest > half or (rest == half and kept & 1):
+        kept += 1
+    return math.copysign(float(kept << shift), value)
+
+
+fastavro.read.LOGICAL_READERS[f"long-{FLOAT32_LOGICAL}"] = lambda data, *_: float32_of(data)
 
 
 def landed_default(schema: Schema, value: Any) -> Any:
@@ -155,6 +183,7 @@ class _Pairing:
         self.wraps: dict[Slot, tuple[str, str]] = {}
         self.aliases: dict[str, list[str]] = {}  # reader wrapper -> the writer wrappers
         self.done: set[tuple[int, int]] = set()
+        self.float32: set[int] = set()  # writer longs that a reader float reads
 
     def pair(self, writer: Schema, reader: Schema, slot: Slot) -> None:
         if isinstance(writer, Union):
@@ -177,7 +206,10 @@ class _Pairing:
         self.inside(writer, reader)
 
     def inside(self, writer: Schema, reader: Schema) -> None:
-        if isinstance(writer, Array) and isinstance(reader, Array):
+        if isinstance(writer, Primitive) and isinstance(reader, Primitive):
+            if writer.type == "long" and reader.type == "float":
+                self.float32.add(id(writer))
+        elif isinstance(writer, Array) and isinstance(reader, Array):
             self.pair(writer.items, reader.items, (id(writer), 0))
         elif isinstance(writer, Map) and isinstance(reader, Map):
             self.pair(writer.values, reader.values, (id(writer), 0))
@@ -208,6 +240,7 @@ class _Emitter:
         self.aliases = aliases
         self.defaults = defaults
         self.defined: set[int] = set()
+        self.float32: set[int] = set()  # writer longs emitted as `avrolake-float32`
 
     def slot(self, schema: Schema, key: Slot) -> Any:
         doc = self.emit(schema)
@@ -244,6 +277,8 @@ class _Emitter:
             return {"type": "map", "values": self.slot(schema.values, (id(schema), 0))}
         if isinstance(schema, Union):
             return [self.slot(b, (id(schema), i)) for i, b in enumerate(schema.branches)]
+        if id(schema) in self.float32:
+            return {"type": "long", "logicalType": FLOAT32_LOGICAL}
         logical = self.logical(schema)
         return {"type": schema.type, **logical} if logical else schema.type
 

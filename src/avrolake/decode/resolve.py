@@ -484,16 +484,17 @@ def _chain(steps: list[Callable[[Any], Any]]) -> Run:
 
 
 def _promotion(written: str, read: str) -> list[Callable[[Any], Any]]:
-    """The specification's promotions, value for value as fastavro's: ints become Python
-    floats (float64, rounded to nearest) before Arrow rounds them to float32."""
+    """The specification's promotions, value for value as Avro Java's: a number read as a
+    float is rounded once, to the nearest float32 (`(float) long`), never through float64."""
     if written == read:
         return []
     if read == "long":
         return [lambda a: a.cast(pa.int64())]
     if read == "bytes":
         return [lambda a: a.cast(pa.binary())]
-    wide: list[Callable[[Any], Any]] = [lambda a: a.cast(pa.float64(), safe=False)]
-    return wide + ([lambda a: a.cast(pa.float32())] if read == "float" else [])
+    if read == "float":
+        return [lambda a: a.cast(pa.float32(), safe=False)]
+    return [lambda a: a.cast(pa.float64(), safe=False)]
 
 
 def _utf8(array: Any, visible: Visible, where: str) -> Any:

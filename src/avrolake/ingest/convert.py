@@ -11,10 +11,16 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from avrolake.compatibility.rules import branch_matches, names_match, writer_field_for
+from avrolake.compatibility.rules import (
+    PROMOTIONS,
+    branch_matches,
+    names_match,
+    writer_field_for,
+)
 from avrolake.decode import arrow_type, member_name
 from avrolake.errors import MigrationError
 from avrolake.ingest.defaults import default_array
+from avrolake.lake.columns import KEPT_KEY
 from avrolake.lake.reshape import (
     Cast,
     Constant,
@@ -28,7 +34,7 @@ from avrolake.lake.reshape import (
     Symbols,
     Take,
 )
-from avrolake.schema import Array, Enum, Field, Map, Primitive, Record, Schema, Union
+from avrolake.schema import Array, Enum, Field, Fixed, Map, Primitive, Record, Schema, Union
 
 REFRESH = "Land the sources of these rows again into a new table with the new reader"
 _INTEGRAL = frozenset({"int", "long"})
@@ -56,11 +62,15 @@ class StoredValue:
         wrote, or the reader's default where the writer wrote nothing."""
         struct = stored if stored is not None else self.root
         names = {struct.field(i).name for i in range(struct.num_fields)}
+        kept = {
+            struct.field(i).name for i in range(struct.num_fields)
+            if KEPT_KEY.encode() in (struct.field(i).metadata or {})
+        }  # fmt: skip
         parts: list[Take | Constant | Nulls] = []
         for rfield in reader.fields:
             path = f"{where}.{rfield.name}" if where else rfield.name
             wfield = writer_field_for(writer, rfield) if writer is not None else None
-            source = _source(rfield, wfield, names)
+            source = _source(rfield, wfield, names, kept)
             if (wfield is not None) if writer is not None else (source is not None):
                 if source is None:
                     raise self.fail(
@@ -177,19 +187,41 @@ class StoredValue:
     def _slot(self, branch: Schema, chosen: Schema, stored: pa.DataType,
               where: str) -> tuple[str | None, pa.DataType]:  # fmt: skip
         """Where the table stores the values of a written branch: its union member (named
-        by the written type, or by the type the older reader read it as), or the value."""
+        by the written type, by the type the new reader reads it as or one of its aliases,
+        the name an older reader gave it), or the value."""
         if not _is_members(stored):
             return None, stored
-        for name in (member_name(branch), member_name(chosen)):
+        aliases = chosen.aliases if isinstance(chosen, Record | Enum | Fixed) else ()
+        older = [f"member_{alias.rsplit('.', 1)[-1]}" for alias in aliases]  # renamed since
+        for name in (member_name(branch), member_name(chosen), *older):
             if stored.get_field_index(name) >= 0:
                 return name, stored.field(name).type
+        promoted = _promoted_member(branch, stored)
+        if promoted is not None:
+            return promoted.name, promoted.type
         raise self.fail(where, f"the table stores no union member for the writer's {branch.type} "
                         "values")  # fmt: skip
 
 
-def _source(rfield: Field, wfield: Field | None, names: set[str]) -> str | None:
-    """The stored child holding a field: the writer's name, the reader's, then its aliases."""
-    order = ([wfield.name] if wfield else []) + [rfield.name, *rfield.aliases]
+def _promoted_member(branch: Schema, stored: pa.StructType) -> pa.Field | None:
+    """The member an older reader's union put a written primitive in by promotion (a long in
+    `member_float`): the first stored member, in the older union's order, that the branch's
+    type promotes to, as Avro Java picks it."""
+    if not isinstance(branch, Primitive):
+        return None
+    targets = PROMOTIONS.get(branch.type, frozenset())
+    members = [stored.field(i) for i in range(stored.num_fields)]
+    return next((f for f in members if f.name.removeprefix("member_") in targets), None)
+
+
+def _source(rfield: Field, wfield: Field | None, names: set[str], kept: set[str]) -> str | None:
+    """The stored child holding a field: the writer's name, the reader's, then its aliases;
+    never first a column `kept` (not in the table's reader: rows landed since hold NULL
+    there), e.g. `f1` kept beside `f3` (aliases `f1`) when f1 was renamed while the table
+    held no rows, and rows written as f1 then landed in f3."""
+    order = [rfield.name, *rfield.aliases]
+    if wfield is not None:
+        order = [*order, wfield.name] if wfield.name in kept else [wfield.name, *order]
     return next((n for n in order if n in names), None)
 
 

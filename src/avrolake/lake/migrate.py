@@ -21,7 +21,8 @@ from deltalake import DeltaTable, QueryBuilder, write_deltalake
 from deltalake.exceptions import DeltaError
 
 from avrolake.errors import MigrationError
-from avrolake.lake.columns import KEPT_KEY, WRITER_VERSION
+from avrolake.lake.columns import KEPT_KEY, SOURCE_FILE, WRITER_VERSION
+from avrolake.lake.ntz import ensure_ntz_feature, needs_ntz_feature
 from avrolake.lake.reshape import Fields, ValueProblem, apply
 from avrolake.lake.table import TableRef, query, with_reader
 
@@ -78,6 +79,8 @@ def migrate_table(ref: TableRef, plan: MigrationPlan) -> Migration:
         plan.schema, _rewritten(reader, stored, plan, counts, ref.uri, failed)
     )
     partition_by = ref.settings.partition_columns if ref.settings else []
+    if needs_ntz_feature(list(plan.schema)):
+        ensure_ntz_feature(table)
     try:
         write_deltalake(
             ref.uri, batches, mode="overwrite", schema_mode="overwrite",
@@ -135,12 +138,20 @@ def _rewrite(
             try:
                 new = apply(plan.writers[version], part)
             except ValueProblem as exc:
-                raise MigrationError(
-                    uri, exc.column, version, exc.why,
-                    "Land the sources of these rows again into a new table with the new reader",
-                ) from exc  # fmt: skip
+                raise MigrationError(uri, exc.column, version, exc.why, _reland(part)) from exc
             counts[version] = counts.get(version, 0) + len(part)
             yield pa.RecordBatch.from_arrays(new.flatten(), schema=plan.schema)
+
+
+def _reland(part: pa.StructArray) -> str:
+    """What to do when stored rows cannot become the new reader's: land their sources again
+    (named, the first five) into a new table with the new reader."""
+    sources = sorted(pc.unique(part.field(SOURCE_FILE).drop_null()).to_pylist())
+    named = ", ".join(sources[:5]) + (f" and {len(sources) - 5} more" if len(sources) > 5 else "")
+    return (
+        "Land the sources of these rows again into a new table with the new reader "
+        f"(avrolake cannot rebuild values the table does not hold): {named}"
+    )
 
 
 def _present(versions: pa.Array) -> list[int | None]:

@@ -22,6 +22,7 @@ from avrolake.config import default_quarantine_uri, ledger_uri
 from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
 from avrolake.lake.columns import KEPT_KEY, READER_KEY, SOURCE_FILE
 from avrolake.lake.features import check_writable
+from avrolake.lake.ntz import ensure_ntz_feature, needs_ntz_feature, ntz_in_map
 from avrolake.lake.record import COMMIT_INFO_KEY, RunRecord
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
@@ -148,6 +149,20 @@ class TableRef:
         """The source ledger as a handle of its own (for maintenance)."""
         return replace(self, uri=self.ledger_uri, settings=None)
 
+    def _create(self, schema: pa.Schema, partition_by: list[str]) -> DeltaTable:
+        """Create the table; columns with a timestamp without time zone in a map are added
+        once the `timestampNtz` feature is on (lake/ntz.py)."""
+        later = [f for f in schema if ntz_in_map(f.type)]
+        first = pa.schema([f for f in schema if not ntz_in_map(f.type)], schema.metadata)
+        table = DeltaTable.create(
+            self.uri, first, partition_by=partition_by or None,
+            storage_options=self.storage_options,
+        )  # fmt: skip
+        if later:
+            ensure_ntz_feature(table)
+            table.alter.add_columns([DeltaField.from_arrow(f) for f in later])
+        return table
+
     def load(self) -> DeltaTable | None:
         """The Delta table, or None when there is none yet. A storage problem (endpoint,
         bucket, credentials, a gap in the log) is raised as a `StorageProblemError`."""
@@ -189,12 +204,7 @@ class TableRef:
             )
             try:
                 with translated(self.uri, self.endpoint):
-                    return DeltaTable.create(
-                        self.uri,
-                        with_reader(schema, reader_version),
-                        partition_by=partition_by or None,
-                        storage_options=self.storage_options,
-                    )
+                    return self._create(with_reader(schema, reader_version), partition_by)
             except DeltaError:
                 table = self.require()  # a concurrent run made it
         check_writable(self.uri, table.protocol())
@@ -266,6 +276,8 @@ def evolve_schema(
         raise SchemaMigrationRequiredError(uri, changed)
     if added:
         log.info("adding columns %s to %s", [f.name for f in added], uri)
+        if needs_ntz_feature(added):
+            ensure_ntz_feature(table)
         table.alter.add_columns([DeltaField.from_arrow(f) for f in added])
     for name in [f.name for f in current if f.name not in schema.names and f.name not in kept]:
         log.info("column %s of %s is not in the reader: kept with its values", name, uri)

@@ -2,6 +2,9 @@
 
 Avro allows what a Delta table cannot hold:
 - a recursive type (a linked list, a tree): its Arrow and Delta type would be infinitely deep;
+- a record with no fields (`{"type": "record", "name": "Q", "fields": []}`), at any depth or
+  as the reader itself: Parquet cannot store a struct with no child field, and a table with no
+  data column cannot hold the rows Avro reads (each would be an empty row);
 - field names that differ only in case (`id` and `ID`) in one record, at any depth: Delta
   column names are case-insensitive; the same for the member names of a union of several
   types (`member_<name>`), which become struct fields.
@@ -22,6 +25,7 @@ from avrolake.schema import Array, Map, Primitive, Record, Schema, Union, member
 class LandingProblemKind(StrEnum):
     RECURSIVE_TYPE = "RECURSIVE_TYPE"
     CASE_INSENSITIVE_DUPLICATE = "CASE_INSENSITIVE_DUPLICATE"
+    EMPTY_RECORD = "EMPTY_RECORD"
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ def _walk(schema: Schema, path: str, enclosing: tuple[int, ...], out: list[Landi
                 )
             )
             return
+        if not schema.fields:
+            out.append(_empty(schema, path))
         names = [f.name for f in schema.fields]
         _duplicates(names, f"fields of record {schema.fullname}", path, out)
         for field in schema.fields:
@@ -69,6 +75,16 @@ def _walk(schema: Schema, path: str, enclosing: tuple[int, ...], out: list[Landi
         _walk(schema.items, f"{path}[]", enclosing, out)
     elif isinstance(schema, Map):
         _walk(schema.values, f"{path}{{}}", enclosing, out)
+
+
+def _empty(schema: Record, path: str) -> LandingProblem:
+    return LandingProblem(
+        LandingProblemKind.EMPTY_RECORD,
+        path,
+        f"record {schema.fullname} at {path or '/'} has no fields: Parquet cannot store a "
+        "struct with no child field, and a row with no columns cannot be landed; give the "
+        "record a field (e.g. keep one with a default) or remove the record from the reader",
+    )
 
 
 def _duplicates(names: list[str], what: str, path: str, out: list[LandingProblem]) -> None:
