@@ -259,6 +259,7 @@ def test_table_columns_are_data_then_metadata_then_partition(lake: Lake) -> None
         "_writer_schema_fingerprint",
         "_ingested_at",
         "_run_id",
+        "_rescued_data",
         "event_date",
     ]
 

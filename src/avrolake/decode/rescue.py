@@ -181,20 +181,22 @@ def to_json(schema: Schema, value: Any) -> Any:
     return value  # null, boolean, int, long, float, double, string, enum
 
 
-def from_json(schema: Schema, value: Any) -> Any:
-    """`to_json` reversed: the Avro base value (unions as their branch's value)."""
+def from_json(schema: Schema, value: Any, *, wrapped: bool = False) -> Any:
+    """`to_json` reversed: the Avro base value; a union's value is its branch's value, or
+    with `wrapped` the `{"b<index>": value}` that `rescue_doc`'s schema writes."""
     if isinstance(schema, Union):
         if value is None:
             return None
         ((name, inner),) = value.items()
-        branch = next(b for b in schema.branches if _type_name(b) == name)
-        return from_json(branch, inner)
+        index = next(i for i, b in enumerate(schema.branches) if _type_name(b) == name)
+        found = from_json(schema.branches[index], inner, wrapped=wrapped)
+        return {f"b{index}": found} if wrapped else found
     if isinstance(schema, Record):
-        return {f.name: from_json(f.type, value[f.name]) for f in schema.fields}
+        return {f.name: from_json(f.type, value[f.name], wrapped=wrapped) for f in schema.fields}
     if isinstance(schema, Array):
-        return [from_json(schema.items, v) for v in value]
+        return [from_json(schema.items, v, wrapped=wrapped) for v in value]
     if isinstance(schema, Map):
-        return {k: from_json(schema.values, v) for k, v in value.items()}
+        return {k: from_json(schema.values, v, wrapped=wrapped) for k, v in value.items()}
     if isinstance(schema, Fixed) or (isinstance(schema, Primitive) and schema.type == "bytes"):
         return value.encode("latin-1")
     if isinstance(schema, Primitive) and schema.type in ("float", "double"):
