@@ -94,7 +94,8 @@ def test_every_avro_type_is_rescued_exactly_on_both_decoders(decoder: str) -> No
     avro = AvroFile(avro_file([RECORD, {**RECORD, "u": None}]), plan(decoder))
     rows = [row for t in avro.tables() for row in t.to_pylist()]
     assert [r["_rescued_data"] for r in rows] == [RESCUED, RESCUED.replace('{"int":7}', "null")]
-    assert rows[0]["host"] == {"name": "h1"} and "old" not in rows[0]  # removed: not rescued
+    assert rows[0]["host"] == {"name": "h1"}
+    assert "old" not in rows[0]  # removed by the registry: not rescued
 
 
 def test_the_rescued_json_reads_back_as_the_written_values() -> None:
@@ -106,7 +107,8 @@ def test_the_rescued_json_reads_back_as_the_written_values() -> None:
     expected = {k: raw[k] for k in back}
     expected["dec"] = b"\x04\xd2"  # base types: the decimal's unscaled bytes, the epoch millis
     expected["ts"] = 1767225600000
-    assert math.isnan(back["m"].pop("nan")) and math.isnan(expected["m"].pop("nan"))
+    assert math.isnan(back["m"].pop("nan"))
+    assert math.isnan(expected["m"].pop("nan"))
     assert back == expected
     assert math.copysign(1, back["d"]) == -1  # -0.0 stays negative
 
@@ -132,8 +134,8 @@ def test_unknown_writer_fields_are_not_dropped(tmp_path: Path) -> None:
     records = [{"seq": n, "region": f"r{n % 3}", "latency_ms": n / 4} for n in range(100)]
     summary, _ = ingest(tmp_path, [V3], [(V4, records)])
     assert (summary["files_ingested"], summary["records_written"]) == (1, 100)
-    rows = sql(str(tmp_path / "table"),
-               'SELECT seq, _writer_schema_version v, _rescued_data r FROM t ORDER BY seq')  # fmt: skip
+    query = "SELECT seq, _writer_schema_version v, _rescued_data r FROM t ORDER BY seq"
+    rows = sql(str(tmp_path / "table"), query)
     assert [(r["seq"], r["v"]) for r in rows] == [(n, None) for n in range(100)]
     assert [json.loads(r["r"]) for r in rows] == [
         {"region": f"r{n % 3}", "latency_ms": {"double": n / 4}} for n in range(100)
@@ -144,10 +146,10 @@ WHEN = {"name": "when", "type": {"type": "long", "logicalType": "timestamp-milli
 BASE = {**V1, "fields": [V1["fields"][0], WHEN]}  # partitioned by the date of `when`
 WITH_EXTRA = {**BASE, "fields": [*BASE["fields"], *EXTRA]}
 FLAT = [
-    {k: v for k, v in {**RECORD, "id": n, "when": RECORD["ts"], "u": [None, 7, 2**40, "s"][n % 4]}.items()
-     if k not in ("host", "old")}
+    {k: v for k, v in RECORD.items() if k not in ("host", "old")}
+    | {"id": n, "when": RECORD["ts"], "u": [None, 7, 2**40, "s"][n % 4]}
     for n in range(8)
-]  # fmt: skip
+]
 
 
 def test_migrate_fills_the_registered_fields_from_rescued_data_as_a_fresh_read(
