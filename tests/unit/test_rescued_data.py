@@ -15,11 +15,15 @@ from typing import Any
 
 import fastavro
 import pytest
+from deltalake import DeltaTable
 
 from avrolake.decode import AvroFile, ReaderPlan
 from avrolake.decode.rescue import from_json, known_paths
+from avrolake.lake import TableRef, table_status
+from avrolake.lake.record import RunRecord
 from avrolake.registry import schema_fingerprint
 from avrolake.schema import Record, parse_schema
+from avrolake.storage import S3Options
 from tests.fixtures.lake import sql
 from tests.unit.one_subject import ingest
 from tests.unit.test_migrate_exact import Chain
@@ -140,6 +144,21 @@ def test_unknown_writer_fields_are_not_dropped(tmp_path: Path) -> None:
     assert [json.loads(r["r"]) for r in rows] == [
         {"region": f"r{n % 3}", "latency_ms": {"double": n / 4}} for n in range(100)
     ]
+    (record,) = [RunRecord.from_commit(c) for c in DeltaTable(str(tmp_path / "table")).history(1)]
+    assert record is not None
+    assert [(f.writer_version, f.rescued) for f in record.landed] == [
+        (None, ("region", "latency_ms"))
+    ]
+    (writer,) = table_status(TableRef.at(str(tmp_path / "table"), S3Options()))[
+        "unregistered_writers"
+    ]
+    assert writer == {
+        "fingerprint": schema_fingerprint(V4),
+        "first_seen": "2026-03-03T06:00:00+00:00",
+        "files": 1,
+        "rows": 100,
+        "extra_fields": ["latency_ms", "region"],
+    }
 
 
 WHEN = {"name": "when", "type": {"type": "long", "logicalType": "timestamp-millis"}}

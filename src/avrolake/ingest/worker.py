@@ -64,6 +64,7 @@ class Landed(NamedTuple):
     digest: str | None = None  # BLAKE2b-128 of the file's bytes, as read
     records_by_path: tuple[tuple[str, int], ...] = ()  # (decode path, records): native/fastavro
     part: int = 0  # which split of the file (0 of 1 for a whole file)
+    rescued: tuple[str, ...] = ()  # the field paths kept in `_rescued_data` (decode/rescue.py)
 
 
 class Quarantined(NamedTuple):
@@ -215,6 +216,7 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> tuple[Outcome, Rows]:
         stream.hexdigest(),
         tuple(sorted(avro.records_by_path.items())),
         source.part,
+        avro.rescue.paths if avro.rescue is not None else (),
     )
     return landed, held
 
