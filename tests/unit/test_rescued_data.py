@@ -21,7 +21,8 @@ from avrolake.decode import AvroFile, ReaderPlan
 from avrolake.decode.rescue import from_json, known_paths
 from avrolake.lake import TableRef, table_status
 from avrolake.lake.record import RunRecord
-from avrolake.registry import schema_fingerprint
+from avrolake.registry import Registry, schema_fingerprint
+from avrolake.report import build_report, render_html
 from avrolake.schema import Record, parse_schema
 from avrolake.storage import S3Options
 from tests.fixtures.lake import sql
@@ -159,6 +160,10 @@ def test_unknown_writer_fields_are_not_dropped(tmp_path: Path) -> None:
         "rows": 100,
         "extra_fields": ["latency_ms", "region"],
     }
+    ref = TableRef.at(str(tmp_path / "table"), S3Options())
+    (named,) = build_report(ref, Registry(tmp_path / "registry")).health.unregistered_writers
+    assert {**named, "first_seen": "-"} == {**writer, "first_seen": "-"}  # commit time
+    assert "latency_ms, region" in render_html(build_report(ref, None))
 
 
 WHEN = {"name": "when", "type": {"type": "long", "logicalType": "timestamp-millis"}}
