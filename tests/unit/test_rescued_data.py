@@ -192,3 +192,25 @@ def test_migrate_fills_the_registered_fields_from_rescued_data_as_a_fresh_read(
     assert chain.rows() == chain.fresh()
     left = sql(chain.table(), "SELECT _writer_schema_version v, _rescued_data r FROM t")
     assert left == [{"v": 2, "r": None}] * 8
+
+
+NESTED_BASE = {**V1, "fields": [*BASE["fields"], {"name": "host", "type": HOST}]}
+NESTED = {**V1, "fields": [*BASE["fields"], {"name": "host", "type": HOST_V3}]}
+
+
+def test_migrate_fills_a_nested_rescued_field_as_a_fresh_read(tmp_path: Path) -> None:
+    """ "host.region" (a field added inside a record) lands in `host.region` after migrate."""
+    chain = Chain(tmp_path)
+    chain.register(1, NESTED_BASE)
+    rows = [{"id": n, "when": RECORD["ts"], "host": {"name": f"h{n}", "region": f"r{n}"}}
+            for n in range(5)]  # fmt: skip
+    chain.write(2, NESTED, rows)
+    assert chain.ingest()["files_ingested"] == 1
+    rescued = sql(chain.table(), "SELECT _rescued_data r FROM t ORDER BY id")
+    assert [r["r"] for r in rescued] == [f'{{"host.region":"r{n}"}}' for n in range(5)]
+    chain.register(2, NESTED)
+    assert chain.migrate() == 0
+    assert chain.rows() == chain.fresh()
+    assert sql(chain.table(), "SELECT host FROM t ORDER BY id")[4] == {
+        "host": {"name": "h4", "region": "r4"}
+    }

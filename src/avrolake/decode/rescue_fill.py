@@ -2,10 +2,11 @@
 registered, `migrate` fills the reader's columns from `_rescued_data` without re-reading the
 sources (docs/table.md#rescued-data).
 
-Each rescued top-level field's JSON (`rescue.to_json`) is turned back into the writer's
-bytes for that field (`rescue.rescue_doc`: unions by the branch written), and those bytes
-are read by fastavro with the schemas a fresh read uses (decode/fastavro_docs.py) into the
-landed Arrow type of the reader field: the value a fresh read of the file gives.
+Each rescued field's JSON (`rescue.to_json`; at any depth through records) is turned back
+into the writer's bytes for that field (`rescue.rescue_doc`: unions by the branch written),
+and those bytes are read by fastavro with the schemas a fresh read uses
+(decode/fastavro_docs.py) into the landed Arrow type of the reader field: the value a fresh
+read of the file gives.
 """
 
 from __future__ import annotations
@@ -28,34 +29,51 @@ from avrolake.schema import Field, Record
 
 @dataclass(frozen=True)
 class Filled:
-    """The reader columns made from rescued values (NULL where a row rescued nothing for
-    it: `rescued` says which rows did) and what is left of each row's `_rescued_data`."""
+    """The reader columns, by path ("host", "region"), that rescued values fill (NULL where a
+    row rescued nothing for it: `rescued` says which rows did)."""
 
-    columns: dict[str, pa.Array]
-    rescued: dict[str, pa.Array]  # boolean: the row's value came from its rescued data
-    remaining: pa.Array
+    columns: dict[tuple[str, ...], pa.Array]
+    rescued: dict[tuple[str, ...], pa.Array]  # boolean: the row's value is a rescued one
 
 
 def fill(writer: Record, reader: Record, rescued: Sequence[str | None]) -> Filled:
-    """The reader columns that `writer`'s top-level rescued fields fill. Keys of nested
-    fields ("host.region") are not filled: they stay in `_rescued_data`."""
+    """The reader fields that `writer`'s rescued fields fill, at any depth through records.
+    A rescued field the reader lacks fills nothing (a fresh read drops it)."""
     docs = [json.loads(text) if text is not None else {} for text in rescued]
-    keys = {k for d in docs for k in d}
-    columns: dict[str, pa.Array] = {}
-    flags: dict[str, pa.Array] = {}
-    used: set[str] = set()
-    for r in reader.fields:
-        w = writer_field_for(writer, r)
-        if w is None or w.name not in keys:
+    columns: dict[tuple[str, ...], pa.Array] = {}
+    flags: dict[tuple[str, ...], pa.Array] = {}
+    for key in sorted({k for d in docs for k in d}):
+        found = reader_path(writer, reader, key)
+        if found is None:
             continue
-        has = [w.name in d for d in docs]
-        values = [d.get(w.name) for d in docs]
-        columns[r.name] = _read(Field(w.name, w.type, w.aliases), r, reader.fullname, values, has)
-        flags[r.name] = pa.array(has, pa.bool_())
-        used.add(w.name)
-    left = [{k: v for k, v in d.items() if k not in used} for d in docs]
-    remaining = [json.dumps(d, separators=(",", ":")) if d else None for d in left]
-    return Filled(columns, flags, pa.array(remaining, pa.string()))
+        path, w, r = found
+        has = [key in d for d in docs]
+        values = [d.get(key) for d in docs]
+        columns[path] = _read(Field(w.name, w.type, w.aliases), r, reader.fullname, values, has)
+        flags[path] = pa.array(has, pa.bool_())
+    return Filled(columns, flags)
+
+
+def reader_path(
+    writer: Record, reader: Record, key: str
+) -> tuple[tuple[str, ...], Field, Field] | None:
+    """The reader field a rescued key ("host.region") resolves to: its path of reader names,
+    the writer field and the reader field; None where the reader lacks it."""
+    w_record, r_record = writer, reader
+    path: list[str] = []
+    names = key.split(".")
+    for depth, name in enumerate(names):
+        w = next((f for f in w_record.fields if f.name == name), None)
+        r = next((f for f in r_record.fields if writer_field_for(w_record, f) is w), None)
+        if w is None or r is None:
+            return None
+        path.append(r.name)
+        if depth == len(names) - 1:
+            return tuple(path), w, r
+        if not isinstance(w.type, Record) or not isinstance(r.type, Record):
+            return None
+        w_record, r_record = w.type, r.type
+    return None
 
 
 def _read(w: Field, r: Field, name: str, values: list[Any], has: list[bool]) -> pa.Array:

@@ -17,8 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from avrolake.config import RESCUED_DATA
-from avrolake.decode import arrow_type
-from avrolake.decode.rescue_fill import fill
+from avrolake.decode import arrow_schema
+from avrolake.decode.rescue import known_paths
+from avrolake.decode.rescue_fill import fill, reader_path
 from avrolake.lake.columns import WRITER_FINGERPRINT, WRITER_VERSION
 from avrolake.lake.table import query
 from avrolake.registry import SchemaVersion
@@ -31,12 +32,13 @@ class RescuedRows:
 
     writers: Mapping[str, tuple[int, Record]]  # fingerprint -> (version, writer schema)
     reader: Record
-    stored: pa.Schema  # the table's columns, with the reader columns the fill adds
+    stored: pa.Schema  # the table's columns, with the reader fields the fill adds
 
     def __call__(self, rows: pa.StructArray) -> pa.StructArray:
-        names = [rows.type.field(i).name for i in range(rows.type.num_fields)]
+        names = {rows.type.field(i).name for i in range(rows.type.num_fields)}
+        n = len(rows)
         columns = {
-            f.name: rows.field(f.name) if f.name in names else pa.nulls(len(rows), f.type)
+            f.name: _conform(rows.field(f.name), f.type) if f.name in names else pa.nulls(n, f.type)
             for f in self.stored
         }
         for fingerprint, (version, writer) in self.writers.items():
@@ -48,15 +50,32 @@ class RescuedRows:
             if not len(where):
                 continue
             done = fill(writer, self.reader, pc.take(columns[RESCUED_DATA], where).to_pylist())
-            everywhere = pa.array(np.ones(len(where), bool))
-            for name, values in done.columns.items():
-                columns[name] = _scatter(columns[name], where, values, done.rescued[name])
-            columns[RESCUED_DATA] = _scatter(
-                columns[RESCUED_DATA], where, done.remaining, everywhere
-            )
+            for (top, *rest), values in done.columns.items():
+                flags = done.rescued[(top, *rest)]
+                columns[top] = _put(columns[top], rest, where, values, flags)
+            every = pa.array(np.ones(len(where), bool))
+            nulls = pa.nulls(len(where), pa.string())
+            columns[RESCUED_DATA] = _scatter(columns[RESCUED_DATA], where, nulls, every)
             versions = pa.repeat(pa.scalar(version, pa.int32()), len(where))
-            columns[WRITER_VERSION] = _scatter(columns[WRITER_VERSION], where, versions, everywhere)
+            columns[WRITER_VERSION] = _scatter(columns[WRITER_VERSION], where, versions, every)
         return pa.StructArray.from_arrays(list(columns.values()), fields=list(self.stored))
+
+
+def _put(
+    base: pa.Array, rest: list[str], where: pa.Array, values: pa.Array, chosen: pa.Array
+) -> pa.Array:
+    """`base` with the rescued values scattered in at the child path `rest` (a struct's)."""
+    if not rest:
+        return _scatter(base, where, values, chosen)
+    assert isinstance(base, pa.StructArray)
+    fields = list(base.type)
+    children = [
+        _put(base.field(f.name), rest[1:], where, values, chosen)
+        if f.name == rest[0]
+        else base.field(f.name)
+        for f in fields
+    ]
+    return pa.StructArray.from_arrays(children, names=[f.name for f in fields], mask=base.is_null())
 
 
 def _scatter(base: pa.Array, where: pa.Array, values: pa.Array, chosen: pa.Array) -> pa.Array:
@@ -66,6 +85,35 @@ def _scatter(base: pa.Array, where: pa.Array, values: pa.Array, chosen: pa.Array
     picked = np.asarray(chosen.to_numpy(zero_copy_only=False), bool)
     index[where.to_numpy()[picked]] = n + np.nonzero(picked)[0]
     return pc.take(pa.concat_arrays([base, values.cast(base.type)]), pa.array(index))
+
+
+def _conform(array: pa.Array, target: pa.DataType) -> pa.Array:
+    """`array` in the `target` type: structs gain the children they lack, as NULL."""
+    if array.type == target:
+        return array
+    if isinstance(array, pa.StructArray) and pa.types.is_struct(target):
+        have = {array.type.field(i).name for i in range(array.type.num_fields)}
+        children = [
+            _conform(array.field(f.name), f.type)
+            if f.name in have
+            else pa.nulls(len(array), f.type)
+            for f in target
+        ]
+        return pa.StructArray.from_arrays(children, fields=list(target), mask=array.is_null())
+    return array.cast(target)
+
+
+def _with_child(stored: pa.DataType, wanted: pa.DataType, path: list[str]) -> pa.DataType:
+    """The stored struct type with the field at `path` (typed as in `wanted`) added."""
+    name, rest = path[0], path[1:]
+    fields = list(stored)
+    index = stored.get_field_index(name)
+    want = wanted.field(name).type
+    if index < 0:
+        return pa.struct([*fields, pa.field(name, want)])
+    if rest:
+        fields[index] = pa.field(name, _with_child(fields[index].type, want, rest))
+    return pa.struct(fields)
 
 
 def rescued_rows(
@@ -81,14 +129,32 @@ def rescued_rows(
         f'WHERE "{WRITER_VERSION}" IS NULL AND "{RESCUED_DATA}" IS NOT NULL',
     )
     by_fingerprint = {v.fingerprint: v for v in versions}
-    writers = {
-        r["fp"]: (by_fingerprint[r["fp"]].version, by_fingerprint[r["fp"]].schema)
-        for r in found
-        if r["fp"] in by_fingerprint and isinstance(by_fingerprint[r["fp"]].schema, Record)
-    }
+    writers: dict[str, tuple[int, Record]] = {}
+    for r in found:
+        version = by_fingerprint.get(r["fp"])
+        if version is not None and isinstance(version.schema, Record):
+            writers[r["fp"]] = (version.version, version.schema)
     if not writers:
         return None
-    added = [
-        pa.field(f.name, arrow_type(f.type)) for f in reader.fields if f.name not in stored.names
-    ]
-    return RescuedRows(writers, reader, pa.schema([*stored, *added]))  # type: ignore[arg-type]
+    wanted = arrow_schema(reader)
+    columns = {f.name: f for f in stored}
+    for _, writer in writers.values():
+        for path in _fill_paths(writer, reader):
+            top = wanted.field(path[0])
+            if path[0] not in columns:
+                columns[path[0]] = top
+            elif len(path) > 1 and pa.types.is_struct(columns[path[0]].type):
+                grown = _with_child(columns[path[0]].type, top.type, list(path[1:]))
+                columns[path[0]] = columns[path[0]].with_type(grown)
+    return RescuedRows(writers, reader, pa.schema(list(columns.values())))
+
+
+def _fill_paths(writer: Record, reader: Record) -> list[tuple[str, ...]]:
+    """The reader paths a writer's fields could fill (its fields at any depth through records
+    that the reader has)."""
+    found: list[tuple[str, ...]] = []
+    for key in sorted(known_paths([writer])):
+        resolved = reader_path(writer, reader, key)
+        if resolved is not None:
+            found.append(resolved[0])
+    return found
