@@ -31,6 +31,7 @@ from tests.unit.test_migrate_exact import Chain
 
 pytestmark = pytest.mark.unit
 
+UID = "123e4567-e89b-12d3-a456-426614174000"
 HOST = {"type": "record", "name": "Host", "fields": [{"name": "name", "type": "string"}]}
 V1 = {
     "type": "record",
@@ -59,6 +60,7 @@ EXTRA: list[dict[str, Any]] = [
     {"name": "dec", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10,
                              "scale": 2}},
     {"name": "ts", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+    {"name": "uid", "type": {"type": "string", "logicalType": "uuid"}},
 ]  # fmt: skip
 HOST_V3 = {**HOST, "fields": [*HOST["fields"], {"name": "region", "type": "string"}]}
 WRITER = {**V1, "fields": [V1["fields"][0], {"name": "host", "type": HOST_V3}, V1["fields"][2],
@@ -69,6 +71,7 @@ RECORD = {
     "fx": b"\x80abc", "e": "GREEN", "u": 7, "r": {"x": b"\x01\x02\x03\x04", "y": -math.inf},
     "a": [2**63 - 1, -(2**63)], "m": {"nan": math.nan, "inf": math.inf},
     "dec": decimal.Decimal("12.34"), "ts": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    "uid": UID,
 }  # fmt: skip
 # The exact `_rescued_data` of RECORD: the Avro JSON encoding of each writer field.
 RESCUED = (
@@ -76,7 +79,8 @@ RESCUED = (
     '"f":0.10000000149011612,"b":"\\u0000\\u00ff\\"\\\\","fx":"\\u0080abc",'
     '"e":"GREEN","u":{"int":7},"r":{"x":{"ns.Four":"\\u0001\\u0002\\u0003\\u0004"},'
     '"y":"-Infinity"},"a":[9223372036854775807,-9223372036854775808],'
-    '"m":{"nan":"NaN","inf":"Infinity"},"dec":"\\u0004\\u00d2","ts":1767225600000}'
+    '"m":{"nan":"NaN","inf":"Infinity"},"dec":"\\u0004\\u00d2","ts":1767225600000,'
+    f'"uid":"{UID}"}}'
 )
 
 FP = schema_fingerprint(WRITER)
@@ -112,6 +116,7 @@ def test_the_rescued_json_reads_back_as_the_written_values() -> None:
     expected = {k: raw[k] for k in back}
     expected["dec"] = b"\x04\xd2"  # base types: the decimal's unscaled bytes, the epoch millis
     expected["ts"] = 1767225600000
+    expected["uid"] = UID
     assert math.isnan(back["m"].pop("nan"))
     assert math.isnan(expected["m"].pop("nan"))
     assert back == expected

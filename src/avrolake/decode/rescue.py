@@ -23,7 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from avrolake.schema import Array, Enum, Field, Fixed, Map, Primitive, Record, Schema, Union
+from avrolake.compatibility.rules import writer_field_for
+from avrolake.schema import Array, Enum, Fixed, Map, Primitive, Record, Schema, Union
 
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
@@ -84,28 +85,30 @@ def rescue_fields(
 ) -> list[tuple[str, Schema]]:
     """The writer fields to rescue: those the reader lacks and no registered version has."""
     rescued: list[tuple[str, Schema]] = []
-    _walk(writer, reader, "", known, rescued)
+    _walk(writer, reader, "", known, rescued, set())
     return rescued
 
 
 def _walk(
-    writer: Record, reader: Record, prefix: str, known: frozenset[str], out: list[Any]
+    writer: Record,
+    reader: Record,
+    prefix: str,
+    known: frozenset[str],
+    out: list[Any],
+    seen: set[tuple[int, int]],
 ) -> None:
+    if (id(writer), id(reader)) in seen:  # recursive types: each pair searched once
+        return
+    seen = seen | {(id(writer), id(reader))}
     for w in writer.fields:
-        r = _reader_field(reader, w)
+        # the reader field that reads it, by the specification (its name or its aliases)
+        r = next((f for f in reader.fields if writer_field_for(writer, f) is w), None)
         if r is not None:
             if isinstance(w.type, Record) and isinstance(r.type, Record):
-                _walk(w.type, r.type, f"{prefix}{w.name}.", known, out)
+                _walk(w.type, r.type, f"{prefix}{w.name}.", known, out, seen)
             continue
         if not any(prefix + name in known for name in (w.name, *w.aliases)):
             out.append((prefix + w.name, w.type))
-
-
-def _reader_field(reader: Record, w: Field) -> Field | None:
-    for r in reader.fields:
-        if r.name == w.name or w.name in r.aliases or r.name in w.aliases:
-            return r
-    return None
 
 
 def rescue_doc(doc: Any) -> Any:

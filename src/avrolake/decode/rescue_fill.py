@@ -21,7 +21,7 @@ import fastavro
 import pyarrow as pa
 
 from avrolake.compatibility.rules import writer_field_for
-from avrolake.decode.arrow_types import arrow_schema
+from avrolake.decode.arrow_types import arrow_schema, uuid_fixer
 from avrolake.decode.fastavro_docs import _Emitter, fastavro_schemas
 from avrolake.decode.rescue import from_json, rescue_doc
 from avrolake.schema import Field, Record
@@ -96,6 +96,9 @@ def _read(w: Field, r: Field, name: str, values: list[Any], has: list[bool]) -> 
         fastavro.schemaless_writer(buffer, encoding, raw)
         buffer.seek(0)
         records.append(fastavro.schemaless_reader(buffer, read_writer, read_reader))
+    fixer = uuid_fixer(reader)  # fastavro makes uuid.UUID objects of uuid strings
+    if fixer is not None:
+        records = [fixer(record) for record in records]
     raw_schema = arrow_schema(reader, final=False)
     table = pa.Table.from_pylist(records, schema=raw_schema)
     return table.cast(arrow_schema(reader, final=True)).column(r.name).combine_chunks()
