@@ -71,8 +71,9 @@ class ReaderPlan:
     )
     _fastavro: dict[str, FastavroRead] = field(default_factory=dict, compare=False, repr=False)
     # The field paths (names and aliases) of every registered version: an unregistered
-    # writer's fields outside them are rescued (decode/rescue.py).
-    known_paths: frozenset[str] = frozenset()
+    # writer's fields outside them are rescued (decode/rescue.py). None (a plan built
+    # without a registry, as tests and benchmarks do): nothing is rescued.
+    known_paths: frozenset[str] | None = None
     _rescues: dict[str, Rescue | None] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
@@ -108,6 +109,8 @@ class ReaderPlan:
 
     def rescue(self, writer_json: str, fingerprint: str) -> Rescue | None:
         """What an unregistered writer schema's files rescue (None: nothing), cached."""
+        if self.known_paths is None:
+            return None
         if writer_json not in self._rescues:
             writer = _writer_schema(writer_json, fingerprint)
             found = rescue_for(writer, writer_json, self.reader, self.known_paths)
