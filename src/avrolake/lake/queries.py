@@ -71,13 +71,15 @@ def unregistered_writers(table: DeltaTable) -> list[dict[str, Any]]:
     """Each writer schema the registry lacked when its rows landed (writer version NULL):
     its fingerprint, first seen (the earliest `_ingested_at`), files, rows, and the fields
     its rows keep in `_rescued_data` (every row of a file rescues the same fields)."""
-    if RESCUED_DATA not in pa.schema(table.schema().to_arrow()).names:
-        return []
+    rescued = (  # tables landed before the column existed rescued nothing
+        f'MIN("{RESCUED_DATA}")'
+        if RESCUED_DATA in pa.schema(table.schema().to_arrow()).names
+        else "CAST(NULL AS VARCHAR)"
+    )
     rows = query(
         table,
         f'SELECT "{WRITER_FINGERPRINT}" fp, "{SOURCE_FILE}" s, MIN("{INGESTED_AT}") at, '
-        f'COUNT(*) n, MIN("{RESCUED_DATA}") r FROM t WHERE "{WRITER_VERSION}" IS NULL '
-        "GROUP BY 1, 2",
+        f'COUNT(*) n, {rescued} r FROM t WHERE "{WRITER_VERSION}" IS NULL GROUP BY 1, 2',
     )
     found: dict[str, dict[str, Any]] = {}
     for r in sorted(rows, key=lambda r: (r["fp"] or "", r["s"] or "")):
