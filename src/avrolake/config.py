@@ -25,6 +25,8 @@ REGISTRY_ENV = "AVROLAKE_REGISTRY"
 DEFAULT_MASTER = "local[2]"
 # Records per Arrow batch while decoding.
 DEFAULT_BATCH_SIZE = 8192
+# The table column holding an unregistered writer's extra fields as JSON (docs/table.md).
+RESCUED_DATA = "_rescued_data"
 # A block that decompresses to more than this quarantines its file as `too_large`.
 DEFAULT_MAX_BLOCK_BYTES = 64 * 1024 * 1024
 # A file modified less than this many seconds before the run is deferred to a later run

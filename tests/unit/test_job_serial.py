@@ -259,6 +259,7 @@ def test_table_columns_are_data_then_metadata_then_partition(lake: Lake) -> None
         "_writer_schema_fingerprint",
         "_ingested_at",
         "_run_id",
+        "_rescued_data",
         "event_date",
     ]
 
@@ -440,6 +441,8 @@ def test_status_sees_the_configured_quarantine_table(lake: Lake, own_quarantine:
                 "run_id": "run-1",
             }
         ],
+        "rows_missing": [],
+        "unregistered_writers": [],
     }
     # the file's own bytes are never quoted (issue 18): only their length
     assert status["quarantined_files"][0]["message"].startswith("file starts with <4 bytes not")

@@ -96,7 +96,7 @@ def test_record_written_keeps_the_stored_shape_adding_only_new_keys() -> None:
     stored = json.loads(record.to_json())
     assert stored == {
         **OLD,
-        "source_files": [{**OLD["source_files"][0], "late": False}],
+        "source_files": [{**OLD["source_files"][0], "late": False, "rescued": []}],
         "quarantined": [{**OLD["quarantined"][0], "replaced": False}],
         "duplicates": [{**OLD["duplicates"][0], "replaced": False}],
         "deferred": [],

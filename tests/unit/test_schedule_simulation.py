@@ -1,13 +1,16 @@
 """The hourly schedule, simulated (issue 18): 48 interval runs, each followed by reconcile,
 with new files, late files (within the lookback and beyond it), files still being written,
 rewrites (good, truncated, into a copy of another file), copies and deletes arriving at
-random times; a sweep at hour 24 and at the end.
+random times; a sweep at hour 24 and at the end. A producer deploys v2 (a new field `tag`)
+at a random hour before v2 is registered: its files land with the field in `_rescued_data`;
+v2 is registered at a later random hour and `migrate` runs after that hour's run.
 
 Checked against the sources themselves, never against the ledger:
 - after every interval, a green reconcile means every file of its window [h - 24, h + 1)
   is in the table as it is now (its records' values present) or is bad (truncated);
 - at the end, the table holds every distinct content once: of each file there now, and of
-  each landed file deleted at source (its rows stay). Nothing lost, nothing doubled.
+  each landed file deleted at source (its rows stay). Nothing lost, nothing doubled; every
+  v2 record's `tag` is in its column, nothing is left in `_rescued_data`.
 
 The seed is printed; AVROLAKE_SIM_SEED replays one.
 """
@@ -15,23 +18,30 @@ The seed is printed; AVROLAKE_SIM_SEED replays one.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import os
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import fastavro
 import pytest
 
+from avrolake.cli import main
 from avrolake.errors import ReconciliationError
 from avrolake.lake import Ledger, SourceStatus
 from avrolake.orchestration.reconcile import reconcile_interval
 from tests.fixtures.lake import sql
-from tests.unit.lifecycle_lake import Lake, avro_bytes, hour
+from tests.unit.lifecycle_lake import READER, Lake, avro_bytes, hour
 
 pytestmark = pytest.mark.unit
 HOURS = 48
 LOOKBACK = 24
+# The producer's next version: `tag` added (with a default, so the reader reads v1 files).
+V2 = {**READER, "fields": [*READER["fields"], {"name": "tag", "type": ["null", "string"],
+                                               "default": None}]}  # fmt: skip
 
 
 @dataclass
@@ -45,10 +55,16 @@ class Source:
     hours: dict[str, int] = field(default_factory=dict)
     deleted: list[bytes] = field(default_factory=list)  # landed contents deleted at source
     counter: int = 0
+    deployed: int = HOURS  # the hour from which the producer writes v2 (half its files)
+    tagged: set[int] = field(default_factory=set)  # the records written with v2 (`tag`)
 
     def fresh(self, h: int) -> bytes:
         records = self.rng.randint(1, 12)
-        data = avro_bytes(records, hour(h), first=self.counter)
+        if h >= self.deployed and self.rng.random() < 0.5:
+            data = v2_bytes(records, hour(h), self.counter)
+            self.tagged |= set(range(self.counter, self.counter + records))
+        else:
+            data = avro_bytes(records, hour(h), first=self.counter)
         self.values[data] = list(range(self.counter, self.counter + records))
         self.counter += records
         return data
@@ -104,6 +120,19 @@ class Source:
         )
 
 
+def v2_bytes(records: int, at: dt.datetime, first: int) -> bytes:
+    millis = int(at.timestamp() * 1000)
+    rows = [{"ts": millis + i, "n": first + i, "tag": f"t{first + i}"} for i in range(records)]
+    buffer = io.BytesIO()
+    fastavro.writer(buffer, fastavro.parse_schema(V2), rows)
+    return buffer.getvalue()
+
+
+def register_v2_and_migrate(lake: Lake) -> None:
+    (lake.root / "registry" / "pings" / "v2.avsc").write_text(json.dumps(V2))
+    assert main(["migrate", "--table", lake.table, "--registry", str(lake.root / "registry")]) == 0
+
+
 def table_values(lake: Lake) -> Counter[int]:
     return Counter(r["n"] for r in sql(lake.table, "SELECT n FROM t"))
 
@@ -131,9 +160,14 @@ def test_schedule_loses_nothing_and_reconcile_is_never_green_while_a_file_is_mis
     print(f"schedule simulation seed: {seed}")  # noqa: T201 - replay with AVROLAKE_SIM_SEED
     lake = Lake(tmp_path)
     src = Source(lake, random.Random(seed))
+    src.deployed = src.rng.randint(4, 30)
+    registered = src.deployed + src.rng.randint(2, 12)
+    print(f"v2 deployed at hour {src.deployed}, registered at hour {registered}")  # noqa: T201
     for h in range(HOURS):
         events(src, h)
         lake.run(h, settle_seconds=60)
+        if h == registered:
+            register_v2_and_migrate(lake)
         if src.rng.random() < 0.2:
             src.new(h - src.rng.randint(0, LOOKBACK - 1))  # after the run, before reconcile
         if h == LOOKBACK:
@@ -150,3 +184,7 @@ def test_schedule_loses_nothing_and_reconcile_is_never_green_while_a_file_is_mis
         str(lake.root / "raw"), lake.ref(), hour(-LOOKBACK * 3), hour(HOURS), 10**6
     )
     assert everything.unaccounted == []
+    tags = sql(lake.table, "SELECT DISTINCT n, tag, _rescued_data r FROM t")
+    assert sorted((t["n"], t["tag"], t["r"]) for t in tags) == sorted(
+        (n, f"t{n}" if n in src.tagged else None, None) for n in table_values(lake)
+    ), f"seed {seed}: a rescued field not in its column"

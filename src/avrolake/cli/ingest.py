@@ -278,6 +278,11 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"  {q['error_kind']}: {q['path']}")
     for m in status["rows_missing"]:  # deleted by another writer (docs/interop.md)
         print(f"rows deleted since landed: {m['path']}: {m['table_rows']} of {m['ledger_records']}")
+    for w in status["unregistered_writers"]:  # register it, then migrate (docs/table.md)
+        print(
+            f"unregistered writer schema {w['fingerprint']}: first seen {w['first_seen']}, "
+            f"{w['files']} file(s), {w['rows']} rows, extra fields {w['extra_fields']}"
+        )
     return 0
 
 

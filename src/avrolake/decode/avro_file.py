@@ -27,11 +27,12 @@ import pyarrow as pa
 from fastavro.schema import SchemaParseException, UnknownType
 
 from avrolake.compatibility import check_compatibility
-from avrolake.config import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BLOCK_BYTES
+from avrolake.config import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BLOCK_BYTES, RESCUED_DATA
 from avrolake.decode.arrow_types import arrow_schema, uuid_fixer
 from avrolake.decode.container import Block, Container, Data, Header, encode_long
 from avrolake.decode.fastavro_docs import fastavro_schemas
 from avrolake.decode.native import NativeRefused, decode_blocks, native_reason
+from avrolake.decode.rescue import Rescue, known_paths, rescue_for
 from avrolake.decode.resolve import ArrowResolver, ResolveUnsupported
 from avrolake.decode.validate import BlockValidator
 from avrolake.errors import AvrolakeError, QuarantineError, QuarantineKind, SchemaParseError
@@ -69,6 +70,11 @@ class ReaderPlan:
         default_factory=dict, compare=False, repr=False
     )
     _fastavro: dict[str, FastavroRead] = field(default_factory=dict, compare=False, repr=False)
+    # The field paths (names and aliases) of every registered version: an unregistered
+    # writer's fields outside them are rescued (decode/rescue.py). None (a plan built
+    # without a registry, as tests and benchmarks do): nothing is rescued.
+    known_paths: frozenset[str] | None = None
+    _rescues: dict[str, Rescue | None] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def reader(self) -> Record:
@@ -100,6 +106,18 @@ class ReaderPlan:
             header = None if docs.writer is None else json.dumps(docs.writer).encode()
             self._fastavro[writer_json] = FastavroRead(reader, header)
         return self._fastavro[writer_json]
+
+    def rescue(self, writer_json: str, fingerprint: str) -> Rescue | None:
+        """What an unregistered writer schema's files rescue (None: nothing), cached."""
+        if self.known_paths is None:
+            return None
+        if writer_json not in self._rescues:
+            writer = _writer_schema(writer_json, fingerprint)
+            found = rescue_for(writer, writer_json, self.reader, self.known_paths)
+            self._rescues[writer_json] = found
+            if found is not None:
+                log.info("writer schema %s: rescuing %s", fingerprint, ", ".join(found.paths))
+        return self._rescues[writer_json]
 
     def incompatibility(self, writer_json: str, fingerprint: str) -> str | None:
         """Why the reader cannot read this writer schema (None if it can), cached."""
@@ -199,6 +217,7 @@ def reader_plan(
         {v.fingerprint: v.version for v in versions},
         batch_size=batch_size,
         max_block_bytes=max_block_bytes,
+        known_paths=known_paths(v.schema for v in versions),
     )
 
 
@@ -321,6 +340,12 @@ class AvroFile:
             )
         self._validator = plan.validator(self.writer_schema_json, self.writer_fingerprint)
         self._native = plan.native_route(self.writer_schema_json, self.writer_fingerprint)
+        # An unregistered writer's extra fields are rescued; its files decode through fastavro.
+        self.rescue = (
+            plan.rescue(self.writer_schema_json, self.writer_fingerprint)
+            if self.writer_version is None
+            else None
+        )
         if start and not self._container.seek_split(start):
             self._end = start  # no block starts in this split
 
@@ -347,9 +372,10 @@ class AvroFile:
     def tables(self) -> Iterator[pa.Table]:
         """The file's records (or its split's), resolved, in the landed Arrow types: natively
         where the writer schema allows (docs/decode.md), else through fastavro."""
-        if self._native is None:
+        if self._native is None and self.rescue is None:
             yield from self._fastavro_tables(self._fastavro_reader(None))
             return
+        emit = self._native_tables if self.rescue is None else self._rescued_tables
         chunk: list[Block] = []
         records = size = 0
         blocks = self._container.blocks(self._end)
@@ -360,7 +386,7 @@ class AvroFile:
             except QuarantineError:
                 # The blocks before the bad one first, so a file is quarantined for its
                 # first problem, as the fastavro path (block by block) finds it.
-                yield from self._native_tables(chunk)
+                yield from emit(chunk)
                 raise
             if block is None:
                 break
@@ -368,9 +394,24 @@ class AvroFile:
             records += block.count
             size += len(block.data)
             if records >= NATIVE_CHUNK_RECORDS or size >= NATIVE_CHUNK_BYTES:
-                yield from self._native_tables(chunk)
+                yield from emit(chunk)
                 chunk, records, size = [], 0, 0
-        yield from self._native_tables(chunk)
+        yield from emit(chunk)
+
+    def _rescued_tables(self, chunk: list[Block]) -> Iterator[pa.Table]:
+        """One chunk of blocks through fastavro, with a `_rescued_data` column: the chunk's
+        checked blocks read again with the rescue's writer schema (decode/rescue.py)."""
+        rescue = self.rescue
+        assert rescue is not None
+        tables = list(self._fastavro_tables(self._fastavro_reader(chunk)))
+        if not tables:
+            return
+        blocks = iter([(b.count, b.data) for b in chunk if b.count])
+        raw = fastavro.reader(
+            cast(IO[bytes], _Reframed(self._container.header, blocks, rescue.header))
+        )
+        values = pa.array(list(rescue.values(raw)), pa.string())
+        yield pa.concat_tables(tables).append_column(RESCUED_DATA, values)
 
     def _native_tables(self, chunk: list[Block]) -> Iterator[pa.Table]:
         """One chunk of blocks decoded natively and resolved column-wise; a chunk the native

@@ -128,6 +128,7 @@ def record(
                 records_by_path=tuple(o.records_by_path),
                 replaced=s in replaced,
                 late=s in late,
+                rescued=o.rescued,
             )
             for s, o in sorted(d.landed.items())
         ),

@@ -8,6 +8,7 @@ from pathlib import Path
 from avrolake.config import PartitionOverride
 from avrolake.ingest.evolve import plan_migration
 from avrolake.ingest.job import resolve_target
+from avrolake.ingest.rescued import rescued_rows
 from avrolake.lake.migrate import Migration, MigrationPlan, migrate_table, stored_schema
 from avrolake.lake.migrate import writer_versions as landed_writer_versions
 from avrolake.registry import Registry
@@ -37,15 +38,24 @@ def run_migration(
     target = resolve_target(registry_dir, subject, partitioning, table, s3)
     loaded = target.table.require()
     registry = Registry(registry_dir)
-    writers = {v.version: v.schema for v in registry.versions(target.subject)}
+    versions = registry.versions(target.subject)
+    writers = {v.version: v.schema for v in versions}
+    stored, present = stored_schema(loaded), landed_writer_versions(loaded)
+    rescued = rescued_rows(loaded, stored, versions, target.plan.reader)
+    if rescued is not None:  # rows of writers registered since: filled from rescued data
+        stored = rescued.stored
+        more = {v for v, _ in rescued.writers.values()} - set(present)
+        present = sorted(v for v in [*present, *more] if v is not None) + [None] * (None in present)
     plan = plan_migration(
         target.table.uri,
         target.plan.reader,
         writers,
-        landed_writer_versions(loaded),
-        stored_schema(loaded),
+        present,
+        stored,
         target.schema,
         drop_removed=drop_removed,
     )
-    done = migrate_table(target.table, replace(plan, reader_version=target.reader_version))
+    done = migrate_table(
+        target.table, replace(plan, reader_version=target.reader_version, prepare=rescued)
+    )
     return MigrationRun(target.subject, target.reader_version, plan, done)

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import pyarrow as pa
 from pyarrow import fs as pafs
 
-from avrolake.config import DEFAULT_SOURCE_BUFFER_BYTES, DEFAULT_TARGET_FILE_MB
+from avrolake.config import DEFAULT_SOURCE_BUFFER_BYTES, DEFAULT_TARGET_FILE_MB, RESCUED_DATA
 from avrolake.decode import AvroFile, ReaderPlan
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.ingest.plan import SourceFile
@@ -64,6 +64,7 @@ class Landed(NamedTuple):
     digest: str | None = None  # BLAKE2b-128 of the file's bytes, as read
     records_by_path: tuple[tuple[str, int], ...] = ()  # (decode path, records): native/fastavro
     part: int = 0  # which split of the file (0 of 1 for a whole file)
+    rescued: tuple[str, ...] = ()  # the field paths kept in `_rescued_data` (decode/rescue.py)
 
 
 class Quarantined(NamedTuple):
@@ -215,6 +216,7 @@ def ingest_file(source: SourceFile, ctx: WorkerContext) -> tuple[Outcome, Rows]:
         stream.hexdigest(),
         tuple(sorted(avro.records_by_path.items())),
         source.part,
+        avro.rescue.paths if avro.rescue is not None else (),
     )
     return landed, held
 
@@ -322,7 +324,12 @@ def with_metadata(
         WRITER_FINGERPRINT: pa.repeat(pa.scalar(avro.writer_fingerprint, pa.string()), n),
         INGESTED_AT: pa.repeat(pa.scalar(ingested_at, pa.timestamp("us", tz="UTC")), n),
         RUN_ID: pa.repeat(pa.scalar(run_id, pa.string()), n),
+        RESCUED_DATA: pa.nulls(n, pa.string()),
     }
+    if RESCUED_DATA in chunk.column_names:  # decoded with rescued data (decode/rescue.py)
+        index = chunk.column_names.index(RESCUED_DATA)
+        columns[RESCUED_DATA] = chunk.column(index)
+        chunk = chunk.remove_column(index)
     for name, column in columns.items():
         chunk = chunk.append_column(name, column)
     return chunk

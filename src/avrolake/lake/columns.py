@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from avrolake.config import RESCUED_DATA
 from avrolake.registry import TableSettings
 
 SOURCE_FILE = "_source_file"
@@ -26,6 +27,9 @@ METADATA_FIELDS = [
     pa.field(WRITER_FINGERPRINT, pa.string()),
     pa.field(INGESTED_AT, pa.timestamp("us", tz="UTC")),
     pa.field(RUN_ID, pa.string()),
+    # An unregistered writer's fields that no registered version has, as JSON; NULL when
+    # nothing was rescued (docs/table.md, decode/rescue.py).
+    pa.field(RESCUED_DATA, pa.string()),
 ]
 
 

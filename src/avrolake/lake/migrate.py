@@ -12,7 +12,7 @@ files stay until `vacuum` runs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
@@ -42,6 +42,10 @@ class MigrationPlan:
     dropped: tuple[str, ...] = ()  # columns the reader lacks, dropped (asked for)
     filled: tuple[str, ...] = ()  # values some writers never wrote: the reader's defaults
     reader_version: int | None = None  # recorded as the table's reader, in the same commit
+    # Applied to the stored rows before the writers' plans: rows of unregistered writers
+    # become rows of their now-registered version, filled from `_rescued_data`
+    # (ingest/rescued.py); the writers' plans read its output.
+    prepare: Callable[[pa.StructArray], pa.StructArray] | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,8 @@ def _rewrite(
         rows = pa.StructArray.from_arrays(
             [batch.column(f.name).cast(f.type) for f in stored], fields=list(stored)
         )
+        if plan.prepare is not None:
+            rows = plan.prepare(rows)
         versions = rows.field(WRITER_VERSION)
         for version in _present(versions):
             chosen = versions.is_null() if version is None else pc.equal(versions, version)

@@ -10,7 +10,7 @@ keys, which read as empty or false):
     {"run_id", "subject", "reader_version", "reader_fingerprint", "quarantine_table",
      "source_files": [{"path", "writer_version", "writer_fingerprint", "records", "size",
                        "mtime_ms", "etag", "sync_marker", "digest", "data_files",
-                       "records_by_path", "replaced", "late"}],
+                       "records_by_path", "replaced", "late", "rescued"}],
      "quarantined_files": [path, ...],
      "quarantined": [{"path", "error_kind", "message", "size", "mtime_ms",
                       "writer_fingerprint", "replaced"}],
@@ -20,6 +20,7 @@ keys, which read as empty or false):
 
 `replaced` (on any decision): the file had landed before and changed; this same commit removes
 its earlier rows. `late` (landed): its partition is older than the run's own interval.
+`rescued` (landed): the field paths of its unregistered writer kept in `_rescued_data`.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class LandedFile:
     records_by_path: tuple[tuple[str, int], ...] = ()
     replaced: bool = False
     late: bool = False
+    rescued: tuple[str, ...] = ()  # field paths kept in `_rescued_data` (an unknown writer's)
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ def _landed_json(f: LandedFile) -> dict[str, Any]:
     value = dict(f.__dict__)
     value["data_files"] = list(f.data_files)
     value["records_by_path"] = dict(f.records_by_path)
+    value["rescued"] = list(f.rescued)
     return value
 
 
@@ -186,6 +189,7 @@ def _landed(s: Mapping[str, Any]) -> LandedFile:
     value = {**s, "records": int(s.get("records") or 0)}
     value["data_files"] = tuple(s.get("data_files") or ())
     value["records_by_path"] = tuple(sorted((s.get("records_by_path") or {}).items()))
+    value["rescued"] = tuple(s.get("rescued") or ())
     landed: LandedFile = _known(LandedFile, value)
     return landed
 

@@ -10,7 +10,7 @@ from deltalake import DeltaTable
 
 from avrolake.lake.columns import SOURCE_FILE
 from avrolake.lake.ledger import Ledger, LedgerEntry, SourceStatus
-from avrolake.lake.queries import rows_by_writer_version
+from avrolake.lake.queries import rows_by_writer_version, unregistered_writers
 from avrolake.lake.record import RunRecord
 from avrolake.lake.table import TableRef, query
 
@@ -81,4 +81,5 @@ def table_status(ref: TableRef, runs: int = 5) -> dict[str, Any]:
             for e in quarantined
         ],
         "rows_missing": rows_missing(table, state),
+        "unregistered_writers": unregistered_writers(table),
     }

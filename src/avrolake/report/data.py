@@ -106,6 +106,9 @@ class Health:
     last_vacuum: Maintenance | None
     sources_by_state: dict[str, int]
     quarantined_now: list[QuarantineLine]
+    # Writer schemas the registry lacked when their rows landed: fingerprint, first_seen,
+    # files, rows, extra_fields (the fields kept in `_rescued_data`; docs/table.md).
+    unregistered_writers: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,7 @@ def table_health(ref: TableRef, table: DeltaTable, history: list[dict[str, Any]]
         last_vacuum=_last(history, "VACUUM END"),
         sources_by_state=dict(sorted(Counter(e.status.value for e in state.values()).items())),
         quarantined_now=quarantined,
+        unregistered_writers=unregistered_writers(history),
     )
 
 
@@ -252,6 +256,27 @@ def size_buckets(sizes: list[int]) -> list[tuple[str, int]]:
         counts.append((label, sum(1 for s in sizes if s >= low and (high is None or s < high))))
         low = high or 0
     return counts
+
+
+def unregistered_writers(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The writer schemas the registry lacked when runs landed their files, from the run
+    records: fingerprint, first seen (the first such run's commit), files, rows, and the
+    fields those files keep in `_rescued_data`."""
+    found: dict[str, dict[str, Any]] = {}
+    for commit in sorted(history, key=lambda c: c["version"]):
+        record = RunRecord.from_commit(commit)
+        for f in record.landed if record is not None else ():
+            if f.writer_version is not None or f.writer_fingerprint is None:
+                continue
+            w = found.setdefault(
+                f.writer_fingerprint,
+                {"fingerprint": f.writer_fingerprint, "first_seen": _iso(commit["timestamp"]),
+                 "files": 0, "rows": 0, "extra_fields": []},
+            )  # fmt: skip
+            w["files"] += 1
+            w["rows"] += f.records
+            w["extra_fields"] = sorted({*w["extra_fields"], *f.rescued})
+    return list(found.values())
 
 
 def _iso(millis: Any) -> str:

@@ -8,6 +8,7 @@ ids and classes the browser tests read are listed in docs/report.md.
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from avrolake.report.data import Health, Maintenance, MatrixCell, ReportData, RunInfo
 
@@ -331,7 +332,25 @@ def _health(h: Health) -> str:
             if quarantined
             else ""
         )
+        + _unregistered(h.unregistered_writers)
         + "</section>"
+    )
+
+
+def _unregistered(writers: list[dict[str, Any]]) -> str:
+    """The writer schemas the registry lacked, with the fields their rows rescued."""
+    if not writers:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{escape(w['fingerprint'])}</code></td><td>{escape(w['first_seen'])}"
+        f"</td><td>{w['files']}</td><td>{w['rows']}</td>"
+        f"<td>{escape(', '.join(w['extra_fields'])) or 'none'}</td></tr>"
+        for w in writers
+    )
+    return (
+        '<table id="unregistered-writers"><tr><th>unregistered writer schema</th>'
+        "<th>first seen</th><th>files</th><th>rows</th><th>extra fields (in _rescued_data)"
+        f"</th></tr>{rows}</table>"
     )
 
 
