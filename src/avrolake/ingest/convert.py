@@ -20,6 +20,7 @@ from avrolake.compatibility.rules import (
 from avrolake.decode import arrow_type, member_name
 from avrolake.errors import MigrationError
 from avrolake.ingest.defaults import default_array
+from avrolake.ingest.logical import logical_leaf
 from avrolake.lake.columns import KEPT_KEY
 from avrolake.lake.reshape import (
     Cast,
@@ -131,7 +132,7 @@ class StoredValue:
             if isinstance(writer, Enum) and set(writer.symbols) <= set(reader.symbols):
                 return Cast(target)  # every written symbol reads as itself
             return Symbols(frozenset(reader.symbols), reader.default)
-        return self._leaf(writer, stored, target, where)
+        return logical_leaf(reader, stored, target) or self._leaf(writer, stored, target, where)
 
     def _leaf(self, writer: Schema | None, stored: pa.DataType, target: pa.DataType,
               where: str) -> Cast:  # fmt: skip

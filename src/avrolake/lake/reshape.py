@@ -8,6 +8,7 @@ the stored array at its position gives the array of the new type at that positio
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -29,10 +30,22 @@ class ValueProblem(Exception):
 class Cast:
     """The stored leaf cast to `target`. `exact_below`: the stored floating-point values hold
     integers that a narrower float may have rounded; they are exact only while |v| is below
-    this (2**24 for float32, 2**53 for float64), and a larger one refuses the conversion."""
+    this (2**24 for float32, 2**53 for float64), and a larger one refuses the conversion.
+    `via`: types cast through first, in order (a stored long read as timestamp-millis: int64,
+    then timestamp[ms], then the target's unit; a lossy or overflowing step refuses)."""
 
     target: pa.DataType
     exact_below: float | None = None
+    via: tuple[pa.DataType, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unscaled:
+    """Stored bytes read as a decimal: each value the big-endian two's-complement unscaled
+    integer of the target's scale (Avro's decimal on bytes/fixed). A value of no bytes, or
+    one beyond the target's precision, refuses the conversion."""
+
+    target: pa.DataType  # decimal128 / decimal256
 
 
 @dataclass(frozen=True)
@@ -102,13 +115,17 @@ class Entries:
     values: Node
 
 
-Node: TypeAlias = Cast | Symbols | Constant | Nulls | Fields | Members | Pick | Items | Entries
+Node: TypeAlias = (
+    Cast | Unscaled | Symbols | Constant | Nulls | Fields | Members | Pick | Items | Entries
+)
 
 
 def apply(node: Node, array: pa.Array, where: str = "") -> pa.Array:
     """The array of `node`'s target type for the stored `array` (same length)."""
     if isinstance(node, Cast):
         return _cast(node, array, where)
+    if isinstance(node, Unscaled):
+        return _unscaled(node, array, where)
     if isinstance(node, Symbols):
         return _symbols(node, array, where)
     if isinstance(node, Constant | Nulls):
@@ -170,8 +187,26 @@ def _cast(node: Cast, array: pa.Array, where: str) -> pa.Array:
     if array.type == node.target:
         return array
     try:
+        for step in node.via:
+            array = array.cast(step)
         return array.cast(node.target, safe=not pa.types.is_floating(node.target))
     except pa.ArrowInvalid as exc:
+        raise ValueProblem(
+            where, f"a stored value does not convert to {node.target}: {exc}"
+        ) from exc
+
+
+def _unscaled(node: Unscaled, array: pa.Array, where: str) -> pa.Array:
+    scale = node.target.scale
+    values = []
+    for raw in array.to_pylist():
+        if raw is not None and not raw:
+            raise ValueProblem(where, "a stored value of no bytes is no decimal")
+        unscaled = None if raw is None else int.from_bytes(raw, "big", signed=True)
+        values.append(None if unscaled is None else decimal.Decimal(f"{unscaled}E-{scale}"))
+    try:
+        return pa.array(values, node.target)
+    except (pa.ArrowInvalid, decimal.InvalidOperation) as exc:
         raise ValueProblem(
             where, f"a stored value does not convert to {node.target}: {exc}"
         ) from exc

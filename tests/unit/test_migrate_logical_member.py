@@ -1,0 +1,52 @@
+"""`migrate` reads a stored plain value into the new reader's union member of the same Avro
+type with a logical type, as Avro Java resolves it (an exact match, issue 17, found by the Java
+differential test): a written `bytes` branch into a decimal-on-bytes member (the bytes are the
+unscaled two's-complement integer), a written `long` into a timestamp-millis member (millis
+since the epoch)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.lake import sql
+from tests.unit.test_migrate_exact import evolve, record
+
+pytestmark = pytest.mark.unit
+
+DECIMAL = {"type": "bytes", "logicalType": "decimal", "precision": 8, "scale": 4}
+MILLIS = {"type": "long", "logicalType": "timestamp-millis"}
+
+
+def test_a_stored_bytes_member_becomes_the_decimal_member_of_its_unscaled_value(
+    tmp_path: Path,
+) -> None:
+    old = record({"name": "u", "type": ["double", "bytes"]})
+    new = record({"name": "u", "type": ["double", "string", DECIMAL]})
+    rows = [{"id": 1, "u": b"\x01\x00"}, {"id": 2, "u": b"\xff\x85"}, {"id": 3, "u": 2.5}]
+    chain = evolve(tmp_path, old, new, rows)
+    got = [r["u"] for r in sql(chain.table(), "SELECT id, u FROM t ORDER BY id")]
+    assert [u["member_decimal"] for u in got] == [
+        decimal.Decimal("0.0256"),
+        decimal.Decimal("-0.0123"),
+        None,
+    ]
+    assert [u["member_double"] for u in got] == [None, None, 2.5]
+    assert [u["member_string"] for u in got] == [None, None, None]
+
+
+def test_a_stored_long_member_becomes_the_timestamp_millis_member_at_that_millisecond(
+    tmp_path: Path,
+) -> None:
+    old = record({"name": "u", "type": ["string", "long", "bytes"]})
+    new = record({"name": "u", "type": ["string", "float", "bytes", MILLIS]})
+    rows = [{"id": 1, "u": 1_700_000_000_123}, {"id": 2, "u": -1}, {"id": 3, "u": "x"}]
+    chain = evolve(tmp_path, old, new, rows)
+    got = sql(chain.table(), "SELECT id, u FROM t ORDER BY id")
+    at = dt.datetime(2023, 11, 14, 22, 13, 20, 123_000, tzinfo=dt.UTC)
+    before = dt.datetime(1969, 12, 31, 23, 59, 59, 999_000, tzinfo=dt.UTC)
+    assert [r["u"]["member_timestamp_millis"] for r in got] == [at, before, None]
+    assert [r["u"]["member_string"] for r in got] == [None, None, "x"]
