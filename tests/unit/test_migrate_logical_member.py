@@ -50,3 +50,21 @@ def test_a_stored_long_member_becomes_the_timestamp_millis_member_at_that_millis
     before = dt.datetime(1969, 12, 31, 23, 59, 59, 999_000, tzinfo=dt.UTC)
     assert [r["u"]["member_timestamp_millis"] for r in got] == [at, before, None]
     assert [r["u"]["member_string"] for r in got] == [None, None, "x"]
+
+
+def test_stored_empty_bytes_read_as_a_decimal_are_refused_as_avro_java_cannot_read_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Java's `new BigInteger(new byte[0])` throws: no decimal value exists; migrate exits 1
+    and changes nothing."""
+    old = record({"name": "u", "type": ["double", "bytes"]})
+    chain = evolve(tmp_path, old, old, [{"id": 1, "u": b""}])
+    chain.register(3, record({"name": "u", "type": ["double", "string", DECIMAL]}))
+    capsys.readouterr()
+    assert chain.migrate() == 1
+    err = capsys.readouterr().err
+    assert "column u.member_bytes (rows of writer v1): a stored value of no bytes" in err
+    assert "Traceback" not in err
+    assert sql(chain.table(), "SELECT u FROM t") == [
+        {"u": {"member_double": None, "member_bytes": b""}}
+    ]
