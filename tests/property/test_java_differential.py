@@ -280,7 +280,10 @@ KNOWN_GAPS: dict[str, list[tuple[str, ...]]] = {  # name: alternatives, each all
     "known gap: migrate refuses bytes -> string over stored non-UTF-8 bytes (names the "
     "sources to land again)": [("migrate exited", "does not convert to string: Invalid UTF8")],
     "known gap: migrate refuses to widen an integer the table holds rounded to float (names "
-    "the sources to land again)": [("migrate exited", "rounded to float")],
+    "the sources to land again)": [
+        ("migrate exited", "rounded to float"),
+        ("migrate exited", "rounded to double"),  # a long >= 2**53 stored in a double member
+    ],
     "known gap: a file quarantined or landed under an older reader is not revisited by the "
     "latest reader": [(", early): a valid file was quarantined",), (", early): holds a value",)],
     ENUM_BACK: [(ENUM_BACK,)],
