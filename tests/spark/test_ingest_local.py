@@ -196,13 +196,15 @@ def test_new_files_land_incrementally(spark: Any, tmp_path: Path) -> None:
     assert sum(rows_by_version(str(tmp_path / "lake" / "logs")).values()) == 50
 
 
-def test_backfill_range_selects_partition_hours(spark: Any, tmp_path: Path) -> None:
+def test_backfill_range_with_no_lookback_selects_only_its_partition_hours(
+    spark: Any, tmp_path: Path
+) -> None:
     generate_logs(resolve(str(tmp_path / "raw")), files=6, records=10, hours=6)
     window = Backfill(
         since=dt.datetime(2026, 1, 1, 2, tzinfo=dt.UTC),
         until=dt.datetime(2026, 1, 1, 4, tzinfo=dt.UTC),
     )
-    summary = ingest(spark, settings(tmp_path, backfill=window))
+    summary = ingest(spark, settings(tmp_path, backfill=window, lookback=dt.timedelta(0)))
     assert (summary["files_seen"], summary["files_ingested"]) == (2, 2)
     sources = sql(
         str(tmp_path / "lake" / "logs"), 'SELECT DISTINCT "_source_file" s FROM t ORDER BY s'
