@@ -115,12 +115,24 @@ def test_ingest_refuses_the_subject_before_reading_a_file(
     assert not (tmp_path / "table").exists()
 
 
+@pytest.mark.parametrize(
+    ("flags", "reason"),
+    [
+        pytest.param([], "RECURSIVE_TYPE", id="the-gate-ingest-runs-first-names-the-recursion"),
+        pytest.param(
+            ["--skip-schema-gate"],
+            "cannot be landed in a Delta table: RECURSIVE_TYPE",
+            id="without-the-gate-the-reader-is-still-refused",
+        ),
+    ],
+)
 def test_the_ingest_command_exits_1_with_the_reason(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], reason: str
 ) -> None:
     root = registry(tmp_path, [LINKED])
     (tmp_path / "raw").mkdir()
     code = main(["ingest", "--source", str(tmp_path / "raw"), "--table",
-                 str(tmp_path / "table"), "--registry", str(root)])  # fmt: skip
+                 str(tmp_path / "table"), "--registry", str(root), *flags])  # fmt: skip
     assert code == 1
-    assert "cannot be landed in a Delta table: RECURSIVE_TYPE" in capsys.readouterr().err
+    assert reason in capsys.readouterr().err
+    assert not (tmp_path / "table").exists()

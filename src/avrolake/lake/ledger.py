@@ -353,9 +353,12 @@ class Ledger:
         folders = sorted({p.rsplit("/", 1)[0] + "/" for p in paths})
         if not folders:
             return LedgerState(self._newest(table, "FALSE"))
-        # one range from the first folder to the last: a dt=/hour= window is contiguous in
-        # path order, and one range plans and prunes several times faster than an OR of many
-        low, high = _literal(folders[0]), _literal(folders[-1][:-1] + "0")
+        # one range over every folder: a dt=/hour= window is contiguous in path order, and one
+        # range plans and prunes several times faster than an OR of many. A folder's files sort
+        # below the folder with its "/" raised to "0"; the highest such bound is not always the
+        # last folder's ("raw/x.avro" sorts after "raw/dt=…/"), so take the maximum.
+        low = _literal(folders[0])
+        high = _literal(max(folder[:-1] + "0" for folder in folders))
         return LedgerState(self._newest(table, f"path >= {low} AND path < {high}"))
 
     def entries(self, paths: Collection[str]) -> LedgerState:
