@@ -86,6 +86,7 @@ with DAG(
             "--subject",
             "{{ var.value.get('avrolake_subject', '') }}",
             "--sweep",
+            "auto",  # full on Sundays (UTC), else only the keys after the ledger's mark
             "--run-id",
             "{{ run_id }}",
             "--json",

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from avrolake.storage import S3Options
 
@@ -40,6 +41,14 @@ SETTLE_ENV = "AVROLAKE_SETTLE_SECONDS"
 # $AVROLAKE_LOOKBACK_HOURS. Older late files are the sweep's (`avrolake ingest --sweep`).
 DEFAULT_LOOKBACK_HOURS = 24.0
 LOOKBACK_ENV = "AVROLAKE_LOOKBACK_HOURS"
+# The sweep (docs/ledger.md#the-sweep): `full` lists the whole source; `new` only the keys
+# after the greatest path the ledger holds (S3 ListObjectsV2 StartAfter), so its listing costs
+# the new keys. `auto` (the maintenance DAG's) is `full` once every DEFAULT_FULL_SWEEP_DAYS
+# days (UTC days whose ordinal is a multiple: Sundays for 7), else `new`; a full sweep finds
+# the late files whose keys sort before the mark (late files of old partitions).
+SweepMode = Literal["full", "new"]
+SWEEP_MODES = ("full", "new", "auto")
+DEFAULT_FULL_SWEEP_DAYS = 7
 # Small source files are packed into one Spark task up to this many bytes; a larger file is
 # split at sync markers into pieces of about this size, read by several tasks.
 DEFAULT_MAX_TASK_BYTES = 128 * 1024 * 1024
@@ -121,3 +130,12 @@ class IngestConfig:
     # else DEFAULT_LOOKBACK_HOURS
     lookback: dt.timedelta | None = None
     sweep: bool = False  # list the whole source, whatever --since/--until say
+    sweep_mode: SweepMode = "full"  # `new`: only the keys after the ledger's mark
+
+
+def sweep_mode(asked: str, started_at: dt.datetime, full_every_days: int) -> SweepMode:
+    """`full` or `new` for a sweep asked as `full`, `new` or `auto` (config above)."""
+    if asked == "auto":
+        due = full_every_days <= 1 or started_at.date().toordinal() % full_every_days == 0
+        return "full" if due else "new"
+    return "new" if asked == "new" else "full"

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pyarrow import fs as pafs
 
 from avrolake.errors import QuarantineKind, StorageError
 from avrolake.storage_errors import explain, strip_ansi
+from avrolake.storage_s3 import keys_after
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,19 @@ class S3Options:
             if self.session_token:
                 options["AWS_SESSION_TOKEN"] = self.session_token
         return options
+
+    def botocore(self) -> dict[str, object]:
+        """The same settings as botocore `create_client` arguments (`storage_s3`)."""
+        settings: dict[str, object] = {"region_name": self.region or "us-east-1"}
+        if self.endpoint_url:
+            settings["endpoint_url"] = self.endpoint_url
+        if self.access_key and self.secret_key:
+            settings.update(
+                aws_access_key_id=self.access_key,
+                aws_secret_access_key=self.secret_key,
+                aws_session_token=self.session_token,
+            )
+        return settings
 
     def filesystem(self, *, allow_bucket_creation: bool = False) -> pafs.S3FileSystem:
         kwargs: dict[str, object] = {
@@ -111,12 +126,14 @@ _ODD_SEGMENTS = re.compile(r"(?:^|/)(?:\.{1,2})?(?:/|$)")
 
 @dataclass(frozen=True)
 class Location:
-    """A directory-like place: a filesystem and a base path in it."""
+    """A directory-like place: a filesystem and a base path in it. `after` (a path of this
+    filesystem): list only the files whose path sorts after it (the sweep's mark)."""
 
     uri: str
     fs: pafs.FileSystem
     path: str
     s3: S3Options = field(default_factory=lambda: S3Options(), repr=False)
+    after: str | None = None
 
     def child(self, relative: str) -> str:
         return f"{self.path.rstrip('/')}/{relative}" if relative else self.path
@@ -153,13 +170,20 @@ class Location:
         looping symbolic link, a link out of the source, a folder that cannot be listed, a
         device or pipe, an S3 key that no client can read by its exact name are listed with
         their `problem`. Only the base path itself failing to list is an error.
+
+        With `after`, only paths that sort after it are listed: S3 is asked for the keys after
+        it (ListObjectsV2 `StartAfter`), and a local walk skips every folder whose whole
+        subtree sorts before it, so the listing costs the new paths, not the whole source.
         """
         if not self.is_s3:
+            after = self.after.encode() if self.after is not None else None
             try:
-                found = list(_walk_local(self.path.encode(), suffix.encode()))
+                found = list(_walk_local(self.path.encode(), suffix.encode(), after))
             except OSError as exc:
                 raise self._failed("list", exc) from exc
             return sorted(found, key=lambda i: i.path)
+        if self.after is not None:
+            return self._list_s3_after(self.after, suffix)
         selector = pafs.FileSelector(self.path, recursive=True, allow_not_found=True)
         try:
             infos = self.fs.get_file_info(selector)
@@ -171,6 +195,23 @@ class Location:
             if i.type == pafs.FileType.File and i.path.endswith(suffix)
         ]
         return sorted(files, key=lambda i: i.path)
+
+    def _list_s3_after(self, after: str, suffix: str) -> list[Listed]:
+        bucket, _, key = self.path.partition("/")
+        prefix = f"{key}/" if key else ""
+        try:
+            found = [
+                Listed(f"{bucket}/{k}", size, mtime_ns, _key_problem(f"{bucket}/{k}"))
+                for k, size, mtime_ns in keys_after(
+                    self.s3.botocore(), bucket, prefix, after.partition("/")[2]
+                )
+                if k.endswith(suffix)
+            ]
+        except (BotoCoreError, ClientError) as exc:
+            raise explain(exc, self.uri, self.endpoint) or StorageError(
+                f"could not list {self.uri}: {strip_ansi(str(exc))}"
+            ) from exc
+        return sorted(found, key=lambda i: i.path)
 
     def exists(self) -> bool:
         """Whether the place exists: a local directory, or an S3 bucket (prefixes are implicit)."""
@@ -213,9 +254,10 @@ def _key_problem(path: str) -> QuarantineKind | None:
     return QuarantineKind.UNREADABLE_KEY if _ODD_SEGMENTS.search(key) else None
 
 
-def _walk_local(root: bytes, suffix: bytes) -> Iterator[Listed]:
+def _walk_local(root: bytes, suffix: bytes, after: bytes | None = None) -> Iterator[Listed]:
     """Files below a local folder, by bytes names (so no name can stop the walk). A
-    sub-folder that cannot be listed is listed as a problem; the walk goes on."""
+    sub-folder that cannot be listed is listed as a problem; the walk goes on. `after`: only
+    paths sorting after it; a folder whose every path sorts before it is not entered."""
     if not os.path.isdir(root):
         return
     inside = os.path.realpath(root)
@@ -227,14 +269,21 @@ def _walk_local(root: bytes, suffix: bytes) -> Iterator[Listed]:
         log.warning("cannot list %s: %s", os.fsdecode(exc.filename or b""), exc.strerror)
         unlistable.append(_listed(os.fsencode(exc.filename), None, QuarantineKind.UNLISTABLE))
 
-    for folder, _dirs, names in os.walk(root, onerror=skip):
+    for folder, dirs, names in os.walk(root, onerror=skip):
+        if after is not None:
+            dirs[:] = [d for d in dirs if not _all_before(os.path.join(folder, d) + b"/", after)]
         for name in names:
             full = os.path.join(folder, name)
-            if full.endswith(suffix):
+            if full.endswith(suffix) and (after is None or full > after):
                 entry = _local_entry(full, inside)
                 if entry is not None:
                     yield entry
-    yield from unlistable
+    yield from (u for u in unlistable if after is None or u.path.encode() > after)
+
+
+def _all_before(prefix: bytes, after: bytes) -> bool:
+    """Whether every path starting with `prefix` sorts before `after` (or equals it)."""
+    return prefix < after and not after.startswith(prefix)
 
 
 def _local_entry(full: bytes, inside: bytes) -> Listed | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from avrolake.config import (
     DEFAULT_BATCH_SIZE,
+    DEFAULT_FULL_SWEEP_DAYS,
     DEFAULT_LOOKBACK_HOURS,
     DEFAULT_MASTER,
     DEFAULT_MAX_BLOCK_BYTES,
@@ -26,10 +27,12 @@ from avrolake.config import (
     DEFAULT_TARGET_FILE_MB,
     LOOKBACK_ENV,
     SETTLE_ENV,
+    SWEEP_MODES,
     Backfill,
     IngestConfig,
     PartitionOverride,
     registry_from_env,
+    sweep_mode,
 )
 from avrolake.errors import SchemaGateError
 from avrolake.registry import Registry
@@ -81,9 +84,19 @@ def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
     )
     cmd.add_argument(
         "--sweep",
-        action="store_true",
-        help="list the whole source (every partition, whatever --since/--until say): late "
-        "files older than any lookback land",
+        nargs="?",
+        const="full",
+        choices=SWEEP_MODES,
+        help="land late files older than any lookback, whatever --since/--until say: `full` "
+        "(the default) lists the whole source; `new` only the keys after the greatest path "
+        "the ledger holds; `auto` is `full` once every --full-sweep-days days, else `new`",
+    )
+    cmd.add_argument(
+        "--full-sweep-days",
+        type=int,
+        default=DEFAULT_FULL_SWEEP_DAYS,
+        help="with --sweep auto: a sweep is full on UTC days whose ordinal is a multiple of "
+        f"this (default {DEFAULT_FULL_SWEEP_DAYS}: Sundays; 1: every sweep is full)",
     )
     cmd.add_argument("--modified-after", type=_when, help="only objects modified at or after")
     cmd.add_argument("--modified-before", type=_when, help="only objects modified before")
@@ -140,11 +153,12 @@ def _partitioning(args: argparse.Namespace) -> PartitionOverride:
 def config_from_args(args: argparse.Namespace, environ: dict[str, str]) -> IngestConfig:
     """The job's one settings object: arguments first, then the environment, then defaults."""
     under_spark_submit = "PYSPARK_GATEWAY_PORT" in environ  # spark-submit's master wins
+    started_at = dt.datetime.now(dt.UTC)
     return IngestConfig(
         source=args.source,
         table=args.table,
         run_id=args.run_id or uuid.uuid4().hex,
-        started_at=dt.datetime.now(dt.UTC),
+        started_at=started_at,
         registry=args.registry,
         subject=args.subject or None,
         quarantine_table=args.quarantine_table or None,
@@ -158,7 +172,8 @@ def config_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Inges
         target_file_bytes=max(1, int(args.target_file_mb * 2**20)),
         s3=S3Options.from_env(environ),
         lookback=None if args.lookback_hours is None else dt.timedelta(hours=args.lookback_hours),
-        sweep=args.sweep,
+        sweep=args.sweep is not None,
+        sweep_mode=sweep_mode(args.sweep or "full", started_at, args.full_sweep_days),
     )
 
 

@@ -171,8 +171,12 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
             "--source and, for S3, the endpoint and credentials. Nothing was created."
         )
     window = run_window(config, target.settings)
-    files = discover(source, window.listing())
+    ledger = Ledger(target.table, target.ledger)
+    listed, mark = window.listed_from(source, ledger)
+    files = discover(listed, window.listing())
     summary = RunSummary(config.run_id, files_seen=len(files))
+    if window.sweep:
+        summary.sweep = {"mode": window.mode, "after": mark}
     table = target.table.open_or_create(
         target.schema,
         target.renames,
@@ -183,10 +187,9 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
     )
     base_version = table.version()
     summary.table_version = base_version
-    ledger = Ledger(target.table, target.ledger)
     ledger.sync(table)
-    # an interval run reads the ledger rows of the folders it listed only; a sweep all
-    state = ledger.state(None if window.sweep else [f.uri for f in files])
+    # a run reads the ledger rows of the folders it listed only; a full sweep all
+    state = ledger.state(None if window.reads_whole_ledger else [f.uri for f in files])
     work = plan_work(
         files, state, target.reader_fingerprint, config.started_at, config.settle_seconds
     )
@@ -218,7 +221,7 @@ def run_window(config: IngestConfig, settings: TableSettings) -> Window:
     if lookback is None:
         hours = settings.lookback_hours
         lookback = dt.timedelta(hours=DEFAULT_LOOKBACK_HOURS if hours is None else hours)
-    return Window(config.backfill, lookback, config.sweep)
+    return Window(config.backfill, lookback, config.sweep, config.sweep_mode)
 
 
 def _log_plan(files: list[SourceFile], work: Work, settle_seconds: float) -> None:

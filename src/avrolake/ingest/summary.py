@@ -31,6 +31,9 @@ class RunSummary:
     # of files_skipped: decided by a concurrent run that committed first (not an error)
     files_decided_concurrently: int = 0
     late: list[str] = field(default_factory=list)
+    # a sweep's listing: {"mode": "full"|"new", "after": the mark (new: keys after it)}; {}
+    # for an interval run
+    sweep: dict[str, str | None] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

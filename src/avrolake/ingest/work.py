@@ -7,10 +7,12 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from avrolake.config import Backfill
+from avrolake.config import Backfill, SweepMode
 from avrolake.errors import QuarantineKind
 from avrolake.ingest.plan import SourceFile, partition_hour
-from avrolake.lake.ledger import LedgerEntry, LedgerState, SourceStatus
+from avrolake.lake.ledger import Ledger, LedgerEntry, LedgerState, SourceStatus
+from avrolake.lake.sweep_mark import sweep_mark
+from avrolake.storage import Location
 
 HOUR = dt.timedelta(hours=1)
 
@@ -18,12 +20,29 @@ HOUR = dt.timedelta(hours=1)
 @dataclass(frozen=True)
 class Window:
     """The partitions a run lists: its own interval [since, until), plus `lookback` before
-    it for late files; a sweep lists everything. Files of partitions before `since` (for a
+    it for late files; a sweep lists everything (`mode` full), or only the keys after the
+    ledger's mark (`mode` new: `listed_from`). Files of partitions before `since` (for a
     sweep: whose hour and lookback had passed when the run started) are late."""
 
     backfill: Backfill
     lookback: dt.timedelta
     sweep: bool = False
+    mode: SweepMode = "full"
+
+    @property
+    def reads_whole_ledger(self) -> bool:
+        """A full sweep reads the whole ledger; every other run the rows of what it listed."""
+        return self.sweep and self.mode == "full"
+
+    def listed_from(self, source: Location, ledger: Ledger) -> tuple[Location, str | None]:
+        """Where discovery lists, and the mark: for a `new` sweep, the source after the
+        greatest path the ledger holds (docs/ledger.md#the-sweep); else the source."""
+        if not self.sweep or self.mode != "new":
+            return source, None
+        mark = sweep_mark(ledger, source.uri_of(source.path))
+        if mark is None:
+            return source, None
+        return replace(source, after=mark.removeprefix("s3://") if source.is_s3 else mark), mark
 
     def listing(self) -> Backfill:
         """The ranges discovery lists."""
