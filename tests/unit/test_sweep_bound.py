@@ -43,7 +43,9 @@ def lake(tmp_path: Path) -> Lake:
 
 def landed_history(lake: Lake, hours: int = 6, per_hour: int = 3) -> list[str]:
     written = [
-        lake.write(h, f"f{i}.avro", 2, first=100 * h + i) for h in range(hours) for i in range(per_hour)
+        lake.write(h, f"f{i}.avro", 2, first=100 * h + i)
+        for h in range(hours)
+        for i in range(per_hour)
     ]
     assert lake.run(None, sweep=True)["files_ingested"] == len(written)
     return written
@@ -73,7 +75,7 @@ def test_late_path_below_the_mark_is_not_listed_by_a_new_sweep_and_lands_in_the_
     full = lake.run(None, sweep=True, sweep_mode="full")
     assert (full["files_ingested"], full["files_late"], full["late"]) == (1, 1, [late])
     assert full["files_skipped"] == 19  # the 18 landed before and `newer`, unchanged
-    assert lake.rows()[late] == 5 and lake.rows()[newer] == 1
+    assert (lake.rows()[late], lake.rows()[newer]) == (5, 1)
 
 
 def test_local_listing_after_a_mark_does_not_enter_folders_wholly_before_it(lake: Lake) -> None:

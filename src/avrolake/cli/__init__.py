@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from avrolake.cli import compat, generate, ingest, quarantine, report, schemas
+from avrolake.cli import compat, generate, ingest, maintain, quarantine, report, schemas
 from avrolake.errors import EXIT_USAGE, EXIT_VIOLATION, AvrolakeError
 from avrolake.storage import S3Options
 from avrolake.storage_errors import explain, strip_ansi
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.register(commands)
     ingest.register(commands)
     quarantine.register(commands)
+    maintain.register(commands)
     report.register(commands)
     return parser
 

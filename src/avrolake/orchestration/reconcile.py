@@ -34,6 +34,9 @@ class Reconciliation:
     files_quarantined: int = 0
     files_duplicate: int = 0
     unaccounted: list[str] = field(default_factory=list)
+    # quarantined or duplicate files the table still holds rows of (an earlier avrolake left
+    # them): {path: rows}; `avrolake maintain --repair` removes them
+    leftover_rows: dict[str, int] = field(default_factory=dict)
     rows_by_writer_version: dict[str, int] = field(default_factory=dict)
     quarantined: list[dict[str, str]] = field(default_factory=list)
 
@@ -97,12 +100,17 @@ def reconcile_interval(
     report.unaccounted = sorted(
         uris - set(landed) - set(quarantined) - set(having(SourceStatus.DUPLICATE))
     )
-    rows = source_rows(table, set(landed))
+    rowless = set(quarantined) | set(having(SourceStatus.DUPLICATE))
+    rows = source_rows(table, set(landed) | rowless)
+    report.leftover_rows = {
+        p: sum(n for _, n in pairs) for p, pairs in sorted(rows.items()) if p in rowless
+    }
+    rows = {p: pairs for p, pairs in rows.items() if p not in rowless}
     report.rows_by_writer_version = count_by_version(
         pair for pairs in rows.values() for pair in pairs
     )
     report.quarantined = [{"path": p, "error_kind": state[p].error_kind or ""} for p in quarantined]
-    _judge(report, max_quarantined)
+    _judge(report, max_quarantined, table.uri)
     return report
 
 
@@ -116,7 +124,15 @@ def interval_lookback(registry: Path, subject: str | None, hours: str | None) ->
     return dt.timedelta(hours=DEFAULT_LOOKBACK_HOURS if stored is None else stored)
 
 
-def _judge(report: Reconciliation, max_quarantined: int) -> None:
+def _judge(report: Reconciliation, max_quarantined: int, table: str) -> None:
+    if report.leftover_rows:
+        raise ReconciliationError(
+            f"{len(report.leftover_rows)} quarantined or duplicate file(s) of {report.interval} "
+            f"and its lookback still have {sum(report.leftover_rows.values())} row(s) in the "
+            "table, left by an earlier avrolake; remove them with `avrolake maintain --table "
+            f"{table} --repair`: "
+            + ", ".join(f"{p} ({n} rows)" for p, n in list(report.leftover_rows.items())[:10])
+        )
     if report.unaccounted:
         raise ReconciliationError(
             f"{len(report.unaccounted)} of {report.files_seen} file(s) of {report.interval} "
