@@ -1,7 +1,9 @@
 """Daily maintenance of the avrolake Delta tables: the sweep, compaction, vacuum, checkpoint.
 
-The sweep (`avrolake ingest --sweep`, spark-submit on the `spark` connection) lists the
-whole source and lands late files older than the hourly runs' lookback (docs/ledger.md).
+The sweep (`avrolake ingest --sweep auto`, spark-submit on the `spark` connection) lands late
+files older than the hourly runs' lookback: it lists only the keys after the greatest path
+the ledger holds, and the whole source on Sundays (UTC), which finds late keys that sort
+before that mark (docs/ledger.md#the-sweep).
 
 Hourly runs write many small Parquet files; this compacts them (deltalake optimize), removes
 files no longer referenced and older than the retention (vacuum; at least 7 days so running

@@ -1,7 +1,8 @@
 """The hourly schedule, simulated (issue 18): 48 interval runs, each followed by reconcile,
 with new files, late files (within the lookback and beyond it), files still being written,
 rewrites (good, truncated, into a copy of another file), copies and deletes arriving at
-random times; a sweep at hour 24 and at the end. A producer deploys v2 (a new field `tag`)
+random times; a full sweep at hour 24 and at the end, and a `new` sweep (the keys after the
+ledger's mark) every 8 hours between. A producer deploys v2 (a new field `tag`)
 at a random hour before v2 is registered: its files land with the field in `_rescued_data`;
 v2 is registered at a later random hour and `migrate` runs after that hour's run.
 
@@ -172,6 +173,8 @@ def test_schedule_loses_nothing_and_reconcile_is_never_green_while_a_file_is_mis
             src.new(h - src.rng.randint(0, LOOKBACK - 1))  # after the run, before reconcile
         if h == LOOKBACK:
             lake.run(None, sweep=True, settle_seconds=60)
+        elif h % 8 == 7:  # a sweep of the keys after the ledger's mark only
+            lake.run(None, sweep=True, sweep_mode="new", settle_seconds=60)
         missing = src.missing(h - LOOKBACK, h + 1, table_values(lake))
         try:
             reconcile_interval(str(lake.root / "raw"), lake.ref(), hour(h), hour(h + 1), 10**6)

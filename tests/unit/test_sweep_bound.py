@@ -84,8 +84,10 @@ def test_local_listing_after_a_mark_does_not_enter_folders_wholly_before_it(lake
     source = replace(resolve(str(lake.root / "raw")), after=max(landed))
     scanned.clear()
     _listening[0] = True
-    listed = source.list_files(".avro")
-    _listening[0] = False
+    try:
+        listed = source.list_files(".avro")
+    finally:
+        _listening[0] = False
     folders = sorted(scanned)
     assert [i.path for i in listed] == [new]
     raw = lake.root.resolve() / "raw"
