@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pyarrow import fs as pafs
 
 from avrolake.errors import QuarantineKind, StorageError
 from avrolake.storage_errors import explain, strip_ansi
-from avrolake.storage_s3 import keys_after
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +195,12 @@ class Location:
         return sorted(files, key=lambda i: i.path)
 
     def _list_s3_after(self, after: str, suffix: str) -> list[Listed]:
+        # botocore is imported here only: it costs seconds of CPU, and every Spark worker
+        # imports this module
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from avrolake.storage_s3 import keys_after
+
         bucket, _, key = self.path.partition("/")
         prefix = f"{key}/" if key else ""
         try:

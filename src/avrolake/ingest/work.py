@@ -4,6 +4,7 @@ partitions it lists (its interval, the lookback window for late files, or all: t
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -15,6 +16,7 @@ from avrolake.lake.sweep_mark import sweep_mark
 from avrolake.storage import Location
 
 HOUR = dt.timedelta(hours=1)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Window:
         if not self.sweep or self.mode != "new":
             return source, None
         mark = sweep_mark(ledger, source.uri_of(source.path))
+        log.info("sweep (new): listing the paths after %s", mark or "(none: the whole source)")
         if mark is None:
             return source, None
         return replace(source, after=mark.removeprefix("s3://") if source.is_s3 else mark), mark
