@@ -83,6 +83,7 @@ def test_dags_land_and_maintain_a_second_subject_with_a_custom_quarantine_table(
         "files_quarantined": 1,
         "files_duplicate": 0,
         "unaccounted": [],
+        "leftover_rows": {},
         "rows_by_writer_version": RECORDS_BY_VERSION,
         "quarantined": [{"path": bad, "error_kind": "not_avro"}],
         "report": f"{table}/_avrolake/report.html",

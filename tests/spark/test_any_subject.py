@@ -82,6 +82,7 @@ def summary_of(
         "deferred": [],
         "files_decided_concurrently": 0,
         "late": [],
+        "sweep": {},
     }
 
 

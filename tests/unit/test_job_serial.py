@@ -172,6 +172,7 @@ def test_run_summary_accounts_for_every_file(lake: Lake) -> None:
         "deferred": [],
         "files_decided_concurrently": 0,
         "late": [],
+        "sweep": {},
     }
 
 
@@ -369,6 +370,7 @@ def test_rerun_ingests_nothing(lake: Lake) -> None:
         "deferred": [],
         "files_decided_concurrently": 0,
         "late": [],
+        "sweep": {},
     }
     assert sql(str(lake.table), "SELECT COUNT(*) n FROM t") == [{"n": 5}]
     assert sql(str(lake.default_quarantine), "SELECT COUNT(*) n FROM t") == [{"n": 1}]
@@ -522,6 +524,7 @@ def test_reconcile_sees_the_configured_quarantine_table(lake: Lake, own_quaranti
         "files_quarantined": 1,
         "files_duplicate": 0,
         "unaccounted": [],
+        "leftover_rows": {},
         "rows_by_writer_version": {"1": 2, "2": 3},
         "quarantined": [{"path": lake.source(BROKEN_FILE), "error_kind": "not_avro"}],
     }
