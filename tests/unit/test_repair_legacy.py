@@ -80,7 +80,7 @@ def test_maintain_repair_removes_exactly_the_rows_of_quarantined_and_duplicate_f
     commit = next(c for c in DeltaTable(lake.table).history() if c.get("version") == 3)
     run = RunRecord.from_commit(commit)
     assert run is not None
-    assert (run.run_id, run.landed) == ("repair-1", ())
+    assert (run.run_id, run.subject, run.landed) == ("repair-1", "pings", ())
     assert [(q.path, q.error_kind, q.replaced) for q in run.quarantined] == [(x, "truncated", True)]
     assert [(d.path, d.copy_of, d.replaced) for d in run.duplicates] == [(y, other, True)]
     now = Ledger(lake.ref()).current([x, y])

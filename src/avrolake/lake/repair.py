@@ -25,7 +25,7 @@ from avrolake.lake.record import (
     QuarantinedFile,
     RunRecord,
 )
-from avrolake.lake.table import TableRef, query
+from avrolake.lake.table import RECORD_LOOKBACK, TableRef, query
 
 log = logging.getLogger(__name__)
 # Ledger states whose file has no rows of its own in the table (docs/ledger.md).
@@ -76,7 +76,12 @@ def repair_leftover_rows(ref: TableRef, run_id: str) -> Repair:
         log.info("repair of %s: no quarantined or duplicate source has rows in it", ref.uri)
         return Repair(run_id)
     stale = [entries[p] for p in sorted(found)]
-    record = repair_record(stale, run_id, ref.quarantine_uri)
+    subject, reader_version = _last_run(table)
+    record = replace(
+        repair_record(stale, run_id, ref.quarantine_uri),
+        subject=subject,
+        reader_version=reader_version,
+    )
     listed = ", ".join("'" + p.replace("'", "''") + "'" for p in sorted(found))
     table.delete(
         predicate=f'"{SOURCE_FILE}" IN ({listed})',
@@ -98,6 +103,16 @@ def repair_leftover_rows(ref: TableRef, run_id: str) -> Repair:
         "table version %d", ref.uri, sum(found.values()), len(found), version,
     )  # fmt: skip
     return Repair(run_id, version, found)
+
+
+def _last_run(table: DeltaTable) -> tuple[str | None, int | None]:
+    """The subject and reader version of the newest run record (the report and `status`
+    name the table's subject from the newest record)."""
+    for commit in table.history(limit=RECORD_LOOKBACK):
+        run = RunRecord.from_commit(commit)
+        if run is not None and run.subject:
+            return run.subject, run.reader_version
+    return None, None
 
 
 def repair_record(stale: list[LedgerEntry], run_id: str, quarantine_table: str) -> RunRecord:
