@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from avrolake.cli import build_parser
+from avrolake.cli.ingest import config_from_args
 from avrolake.config import sweep_mode
 from avrolake.lake import Ledger
 from avrolake.lake.sweep_mark import sweep_mark
@@ -112,3 +114,18 @@ def test_sweep_mode_auto_is_full_once_every_cadence_days(
 ) -> None:
     started = dt.datetime.combine(day, dt.time(3), tzinfo=dt.UTC)
     assert sweep_mode(asked, started, every) == mode
+
+
+@pytest.mark.parametrize(
+    ("flags", "sweep", "mode"),
+    [
+        pytest.param([], False, "full", id="no-sweep"),
+        pytest.param(["--sweep"], True, "full", id="bare-sweep-is-full-as-before"),
+        pytest.param(["--sweep", "new"], True, "new", id="sweep-new"),
+        pytest.param(["--sweep", "auto", "--full-sweep-days", "1"], True, "full", id="auto-daily"),
+    ],
+)
+def test_sweep_flag_sets_the_run_config(flags: list[str], sweep: bool, mode: str) -> None:
+    args = build_parser().parse_args(["ingest", "--source", "s", "--table", "t", *flags])
+    config = config_from_args(args, {})
+    assert (config.sweep, config.sweep_mode) == (sweep, mode)
