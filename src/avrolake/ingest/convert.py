@@ -51,6 +51,9 @@ class StoredValue:
     root: pa.DataType  # the stored table as a struct
     filled: set[str] = field(default_factory=set)  # value paths given the reader's default
     renamed: dict[str, str] = field(default_factory=dict)  # value path -> stored name it read
+    # The enums of the reader the table's rows were read with (its recorded reader): where
+    # that reader replaced a written symbol by its default, the stored default is ambiguous.
+    older: tuple[Enum, ...] = ()
 
     def fail(self, where: str, why: str, fix: str = REFRESH) -> MigrationError:
         return MigrationError(self.uri, where, self.version, why, fix)
@@ -129,10 +132,24 @@ class StoredValue:
             node = self.node(values, reader.values, stored.item_type, f"{where}{{}}")
             return _shortcut(Entries(target, node), stored)
         if isinstance(reader, Enum) and pa.types.is_string(stored):
-            if isinstance(writer, Enum) and set(writer.symbols) <= set(reader.symbols):
+            lost = self._lost_default(writer, reader)
+            every = isinstance(writer, Enum) and set(writer.symbols) <= set(reader.symbols)
+            if every and lost is None:
                 return Cast(target)  # every written symbol reads as itself
-            return Symbols(frozenset(reader.symbols), reader.default)
+            return Symbols(frozenset(reader.symbols), reader.default, lost)
         return logical_leaf(reader, stored, target) or self._leaf(writer, stored, target, where)
+
+    def _lost_default(self, writer: Schema | None, reader: Enum) -> str | None:
+        """The default the table's reader stored for written symbols it lacked, when the new
+        reader has one of them again: a stored value equal to it may stand for such a symbol
+        (its rows are read again from their sources)."""
+        if not isinstance(writer, Enum):
+            return None
+        old = next((e for e in self.older if names_match(writer, e)), None)
+        if old is None or old.default is None:
+            return None
+        lacked = set(writer.symbols) - set(old.symbols)
+        return old.default if lacked & set(reader.symbols) else None
 
     def _leaf(self, writer: Schema | None, stored: pa.DataType, target: pa.DataType,
               where: str) -> Cast:  # fmt: skip
@@ -202,6 +219,34 @@ class StoredValue:
             return promoted.name, promoted.type
         raise self.fail(where, f"the table stores no union member for the writer's {branch.type} "
                         "values")  # fmt: skip
+
+
+def enums_of(schema: Schema | None) -> tuple[Enum, ...]:
+    """Every enum a schema holds, at any depth (each named type once)."""
+    found: dict[str, Enum] = {}
+    seen: set[str] = set()
+
+    def walk(node: Schema) -> None:
+        if isinstance(node, Record | Enum | Fixed):
+            if node.fullname in seen:
+                return
+            seen.add(node.fullname)
+        if isinstance(node, Enum):
+            found[node.fullname] = node
+        elif isinstance(node, Record):
+            for f in node.fields:
+                walk(f.type)
+        elif isinstance(node, Array):
+            walk(node.items)
+        elif isinstance(node, Map):
+            walk(node.values)
+        elif isinstance(node, Union):
+            for b in node.branches:
+                walk(b)
+
+    if schema is not None:
+        walk(schema)
+    return tuple(found.values())
 
 
 def _promoted_member(branch: Schema, stored: pa.StructType) -> pa.Field | None:

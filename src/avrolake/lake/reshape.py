@@ -51,10 +51,13 @@ class Unscaled:
 @dataclass(frozen=True)
 class Symbols:
     """Stored enum symbols (strings) read by the new enum: kept when it has them, else
-    `default`; with no default, a symbol it lacks refuses the conversion."""
+    `default`; with no default, a symbol it lacks refuses the conversion. `ambiguous`: a
+    stored symbol that may stand for another written one (an older reader's default), which
+    refuses the conversion (the rows are read again from their sources)."""
 
     symbols: frozenset[str]
     default: str | None = None
+    ambiguous: str | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,12 @@ def _unscaled(node: Unscaled, array: pa.Array, where: str) -> pa.Array:
 
 def _symbols(node: Symbols, array: pa.Array, where: str) -> pa.Array:
     array = array.cast(pa.string())
+    if node.ambiguous is not None and pc.any(pc.equal(array, node.ambiguous)).as_py():
+        raise ValueProblem(
+            where,
+            f"a stored symbol {node.ambiguous!r} is the default an older reader gave to symbols "
+            "it lacked, which the new enum has again",
+        )
     known = pc.is_in(array, pa.array(sorted(node.symbols), pa.string()))
     unknown = pc.and_(pc.invert(known), array.is_valid())
     if not pc.any(unknown).as_py():
