@@ -34,7 +34,7 @@ from avrolake.errors import MigrationError, RegistryError
 from avrolake.ingest.convert import StoredValue, enums_of
 from avrolake.ingest.defaults import python_value
 from avrolake.lake.migrate import KEPT_KEY, MigrationPlan
-from avrolake.lake.reshape import Cast, Constant, Fields, Nulls, Take
+from avrolake.lake.reshape import Cast, Constant, Fields, Lost, Nulls, Take
 from avrolake.lake.table import recorded_reader
 from avrolake.registry import Registry
 from avrolake.schema import Record, Schema
@@ -71,7 +71,7 @@ def plan_migration(
     readers = {f.name for f in reader.fields}
     trailing = [f for f in target if f.name not in readers]
     notes = _Notes()
-    plans: dict[int | None, list[Take | Constant | Nulls]] = {}
+    plans: dict[int | None, list[Take | Constant | Nulls | Lost]] = {}
     for version in present:
         writer = writers.get(version) if version is not None else None
         if writer is not None and version is not None:
@@ -123,7 +123,7 @@ def _top_level(
     stored: pa.Schema,
     notes: _Notes,
     recorded: Schema | None,
-) -> list[Take | Constant | Nulls]:
+) -> list[Take | Constant | Nulls | Lost]:
     record = writer if isinstance(writer, Record) else None
     value = StoredValue(uri, version, pa.struct(list(stored)), older=enums_of(recorded))
     parts = value.record_parts(record, reader)

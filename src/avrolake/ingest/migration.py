@@ -98,7 +98,7 @@ def _publish(target: Target, done: Migration) -> None:
     Ledger(target.table, target.ledger).append(entries_of(done.run, done.version_after), note)
     now = dt.datetime.now(dt.UTC)
     append_quarantine(target.table, [
-        QuarantineRow(q.source, q.size or 0, QuarantineKind(q.kind or QuarantineKind.CORRUPT_DATA), q.message,
+        QuarantineRow(q.source, q.size or 0, QuarantineKind(q.kind or "corrupt_data"), q.message,
                       q.writer_fingerprint, q.writer_schema, done.run.run_id or "", now,
                       target.reader_fingerprint)
         for q in done.quarantined

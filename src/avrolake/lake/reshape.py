@@ -74,6 +74,16 @@ class Nulls:
 
 
 @dataclass(frozen=True)
+class Lost:
+    """The table does not hold what the writer wrote here (`why`): any stored row refuses the
+    conversion (`migrate` reads such rows again from their sources)."""
+
+    target: pa.DataType
+    why: str
+    path: str = ""  # the value's path, where the node is applied to its parent
+
+
+@dataclass(frozen=True)
 class Take:
     """Read the stored child `source` (None: the stored value itself) through `node`."""
 
@@ -86,7 +96,7 @@ class Fields:
     """A struct: one part per target field; NULL where the stored struct is NULL."""
 
     target: pa.StructType
-    parts: tuple[Take | Constant | Nulls, ...]
+    parts: tuple[Take | Constant | Nulls | Lost, ...]
 
 
 @dataclass(frozen=True)
@@ -119,7 +129,7 @@ class Entries:
 
 
 Node: TypeAlias = (
-    Cast | Unscaled | Symbols | Constant | Nulls | Fields | Members | Pick | Items | Entries
+    Cast | Unscaled | Symbols | Constant | Nulls | Lost | Fields | Members | Pick | Items | Entries
 )
 
 
@@ -133,6 +143,10 @@ def apply(node: Node, array: pa.Array, where: str = "") -> pa.Array:
         return _symbols(node, array, where)
     if isinstance(node, Constant | Nulls):
         return _fill(node, len(array))
+    if isinstance(node, Lost):
+        if len(array):
+            raise ValueProblem(node.path or where, node.why)
+        return pa.nulls(0, node.target)
     if isinstance(node, Fields):
         parts = [_part(p, array, where) for p in node.parts]
         return _struct(parts, node.target, array)
@@ -155,10 +169,10 @@ def apply(node: Node, array: pa.Array, where: str = "") -> pa.Array:
     return pa.MapArray.from_arrays(offsets, entries.field(0), values, type=node.target, mask=mask)
 
 
-def _part(part: Take | Constant | Nulls, array: pa.Array, where: str) -> pa.Array:
+def _part(part: Take | Constant | Nulls | Lost, array: pa.Array, where: str) -> pa.Array:
     if isinstance(part, Take):
         return _take(part, array, where)
-    return _fill(part, len(array))
+    return apply(part, array, where)
 
 
 def _take(take: Take, array: pa.Array, where: str) -> pa.Array:
