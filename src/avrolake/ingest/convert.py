@@ -20,6 +20,7 @@ from avrolake.compatibility.rules import (
 from avrolake.decode import arrow_type, member_name
 from avrolake.errors import MigrationError
 from avrolake.ingest.defaults import default_array
+from avrolake.ingest.enums import lost_default
 from avrolake.ingest.logical import logical_leaf
 from avrolake.lake.columns import KEPT_KEY
 from avrolake.lake.reshape import (
@@ -38,7 +39,7 @@ from avrolake.lake.reshape import (
 )
 from avrolake.schema import Array, Enum, Field, Fixed, Map, Primitive, Record, Schema, Union
 
-REFRESH = "Land the sources of these rows again into a new table with the new reader"
+READABLE = "Register a reader that reads every landed writer (BACKWARD_TRANSITIVE)"
 _INTEGRAL = frozenset({"int", "long"})
 _EXACT_BELOW = {pa.float32(): 2.0**24, pa.float64(): 2.0**53}
 
@@ -56,7 +57,7 @@ class StoredValue:
     # that reader replaced a written symbol by its default, the stored default is ambiguous.
     older: tuple[Enum, ...] = ()
 
-    def fail(self, where: str, why: str, fix: str = REFRESH) -> MigrationError:
+    def fail(self, where: str, why: str, fix: str = READABLE) -> MigrationError:
         return MigrationError(self.uri, where, self.version, why, fix)
 
     def record_parts(
@@ -135,24 +136,12 @@ class StoredValue:
             node = self.node(values, reader.values, stored.item_type, f"{where}{{}}")
             return _shortcut(Entries(target, node), stored)
         if isinstance(reader, Enum) and pa.types.is_string(stored):
-            lost = self._lost_default(writer, reader)
+            lost = lost_default(self.older, writer, reader)
             every = isinstance(writer, Enum) and set(writer.symbols) <= set(reader.symbols)
             if every and lost is None:
                 return Cast(target)  # every written symbol reads as itself
             return Symbols(frozenset(reader.symbols), reader.default, lost)
         return logical_leaf(reader, stored, target) or self._leaf(writer, stored, target, where)
-
-    def _lost_default(self, writer: Schema | None, reader: Enum) -> str | None:
-        """The default the table's reader stored for written symbols it lacked, when the new
-        reader has one of them again: a stored value equal to it may stand for such a symbol
-        (its rows are read again from their sources)."""
-        if not isinstance(writer, Enum):
-            return None
-        old = next((e for e in self.older if names_match(writer, e)), None)
-        if old is None or old.default is None:
-            return None
-        lacked = set(writer.symbols) - set(old.symbols)
-        return old.default if lacked & set(reader.symbols) else None
 
     def _leaf(self, writer: Schema | None, stored: pa.DataType, target: pa.DataType,
               where: str) -> Cast | Lost:  # fmt: skip
@@ -228,34 +217,6 @@ class StoredValue:
         if promoted is not None:
             return promoted.name, promoted.type
         return None, pa.null()
-
-
-def enums_of(schema: Schema | None) -> tuple[Enum, ...]:
-    """Every enum a schema holds, at any depth (each named type once)."""
-    found: dict[str, Enum] = {}
-    seen: set[str] = set()
-
-    def walk(node: Schema) -> None:
-        if isinstance(node, Record | Enum | Fixed):
-            if node.fullname in seen:
-                return
-            seen.add(node.fullname)
-        if isinstance(node, Enum):
-            found[node.fullname] = node
-        elif isinstance(node, Record):
-            for f in node.fields:
-                walk(f.type)
-        elif isinstance(node, Array):
-            walk(node.items)
-        elif isinstance(node, Map):
-            walk(node.values)
-        elif isinstance(node, Union):
-            for b in node.branches:
-                walk(b)
-
-    if schema is not None:
-        walk(schema)
-    return tuple(found.values())
 
 
 def _promoted_member(branch: Schema, stored: pa.StructType) -> pa.Field | None:

@@ -31,8 +31,9 @@ from avrolake.compatibility import check_compatibility
 from avrolake.compatibility.rules import writer_field_for
 from avrolake.decode import arrow_schema, arrow_type
 from avrolake.errors import MigrationError, RegistryError
-from avrolake.ingest.convert import StoredValue, enums_of
+from avrolake.ingest.convert import StoredValue
 from avrolake.ingest.defaults import python_value
+from avrolake.ingest.enums import enums_of
 from avrolake.lake.migrate import KEPT_KEY, MigrationPlan
 from avrolake.lake.reshape import Cast, Constant, Fields, Lost, Nulls, Take
 from avrolake.lake.table import recorded_reader

@@ -224,10 +224,11 @@ def _rewrite(
                 )
             rows = rows.filter(pc.invert(pc.fill_null(mask, False)))
         for version, part in writer_parts(rows, plan.writers, uri):
-            try:
+            try:  # the first pass (`_read_again`) found every row that does not convert
                 new = apply(plan.writers[version], part)
             except ValueProblem as exc:
-                raise MigrationError(uri, exc.column, version, exc.why, _reland(part)) from exc
+                problem = {s: Problem(exc.column, version, exc.why) for s in _sources(part)}
+                refuse(uri, problem, "", sorted(problem))
             counts[version] = counts.get(version, 0) + len(part)
             yield pa.RecordBatch.from_arrays(new.flatten(), schema=plan.schema)
     for source, f in sorted(fresh.items()):
@@ -238,12 +239,5 @@ def _rewrite(
             yield batch
 
 
-def _reland(part: pa.StructArray) -> str:
-    """What to do when stored rows cannot become the new reader's: land their sources again
-    (named, the first five) into a new table with the new reader."""
-    sources = sorted(pc.unique(part.field(SOURCE_FILE).drop_null()).to_pylist())
-    named = ", ".join(sources[:5]) + (f" and {len(sources) - 5} more" if len(sources) > 5 else "")
-    return (
-        "Land the sources of these rows again into a new table with the new reader "
-        f"(avrolake cannot rebuild values the table does not hold): {named}"
-    )
+def _sources(part: pa.StructArray) -> list[str]:
+    return [s for s in pc.unique(part.field(SOURCE_FILE).drop_null()).to_pylist()]
