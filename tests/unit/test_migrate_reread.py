@@ -101,3 +101,44 @@ def test_a_file_quarantined_under_an_older_reader_lands_when_a_newer_reader_read
     assert chain.ingest()["files_ingested"] == 1
     assert sql(chain.table(), "SELECT b FROM t") == [{"b": b"\xff"}]
     assert chain.rows() == chain.fresh()
+
+
+def kept_then_read_again(tmp_path: Path, rows: list[dict[str, object]]) -> Chain:
+    """v1 writes n (int) and k; v2 reads n as float (16777217 lands rounded); v3 reads n as
+    double and no longer has k, which the table keeps: the rows are read again."""
+    chain = Chain(tmp_path)
+    v1 = record(field("n", "int"), field("k", "string"))
+    chain.register(1, v1)
+    chain.write(1, v1, rows)
+    chain.register(2, record(field("n", "float"), field("k", "string")))
+    chain.ingest()
+    chain.register(3, record(field("n", "double")))
+    return chain
+
+
+def test_rows_read_again_keep_their_kept_column_values(tmp_path: Path) -> None:
+    """A row read again takes the kept values of the stored row it matches on every column
+    that converts (here `id`)."""
+    rows = [{"id": i, "n": 16_777_217 + 2 * i, "k": f"k{i}"} for i in range(3)]
+    chain = kept_then_read_again(tmp_path, rows)
+    assert chain.migrate() == 0
+    assert sql(chain.table(), "SELECT id, n, k FROM t ORDER BY id") == [
+        {"id": i, "n": float(16_777_217 + 2 * i), "k": f"k{i}"} for i in range(3)
+    ]
+
+
+def test_rows_read_again_that_no_column_tells_apart_refuse_to_guess_their_kept_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [{"id": 1, "n": 16_777_217, "k": "a"}, {"id": 1, "n": 16_777_219, "k": "b"}]
+    chain = kept_then_read_again(tmp_path, rows)
+    capsys.readouterr()
+    assert chain.migrate() == 1
+    err = capsys.readouterr().err
+    assert "column k (rows of writer v1)" in err
+    assert "--drop-removed-columns" in err
+    assert chain.migrate("--drop-removed-columns") == 0
+    assert sql(chain.table(), "SELECT n FROM t ORDER BY n") == [
+        {"n": 16_777_217.0},
+        {"n": 16_777_219.0},
+    ]

@@ -233,8 +233,10 @@ def _rewrite(
             yield pa.RecordBatch.from_arrays(new.flatten(), schema=plan.schema)
     for source, f in sorted(fresh.items()):
         if f.rows is not None:
-            batch = fresh_batch(f, pa.concat_arrays(held[source]), plan.schema, plan.kept, uri)
-            version = batch.column(WRITER_VERSION)[0].as_py() if batch.num_rows else None
+            rows = pa.concat_arrays(held[source])
+            version = rows.field(WRITER_VERSION)[0].as_py()
+            batch = fresh_batch(f, rows, plan.writers[version], plan.schema, plan.kept, uri)
+            version = batch.column(WRITER_VERSION)[0].as_py() if batch.num_rows else version
             counts[version] = counts.get(version, 0) + batch.num_rows
             yield batch
 

@@ -20,8 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
+from avrolake.config import RESCUED_DATA
 from avrolake.errors import MigrationError
-from avrolake.lake.columns import SOURCE_FILE, WRITER_VERSION
+from avrolake.lake.columns import SOURCE_FILE, WRITER_FINGERPRINT, WRITER_VERSION
 from avrolake.lake.reshape import Fields, ValueProblem, apply
 from avrolake.lake.table import query_arrow
 
@@ -111,29 +112,65 @@ def refuse(uri: str, problems: Mapping[str, Problem], why: str, sources: list[st
     raise MigrationError(uri, first.column, first.version, first.why + why, f"{RELAND}: {named}")
 
 
-def fresh_batch(fresh: FreshRead, held: pa.StructArray, schema: pa.Schema,
+def fresh_batch(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa.Schema,
                 kept: tuple[str, ...], uri: str) -> pa.RecordBatch:  # fmt: skip
-    """The new table's rows of a source read again: the fresh columns, and the columns that
-    stay the same on every row of a source (`_source_file`, `_ingested_at`, `_run_id`) from
-    its stored rows. A kept column holding values for them refuses (a fresh read cannot say
-    which row each value belongs to)."""
+    """The new table's rows of a source read again: the fresh columns; the columns that stay
+    the same on every row of a source (`_source_file`, `_ingested_at`, `_run_id`) from its
+    stored rows; kept columns moved to the fresh rows they belong to (`_kept_order`)."""
     rows = fresh.rows
     assert rows is not None, "only sources that landed again have rows"
+    valued = [k for k in kept if held.field(k).null_count != len(held)]
+    order = _kept_order(fresh, held, plan, schema, tuple(valued), uri) if valued else None
     columns = []
     for field in schema:
         if field.name in rows.column_names:
             columns.append(rows.column(field.name).combine_chunks().cast(field.type))
-            continue
-        stored = held.field(field.name)
-        if field.name in kept:
-            if stored.null_count != len(stored):
-                raise MigrationError(
-                    uri, field.name, None, f"its source {fresh.source} is read again with "
-                    "the new reader, and this kept column holds values of its rows, which a "
-                    "fresh read cannot place", "Run migrate with --drop-removed-columns, or "
-                    f"{RELAND[0].lower()}{RELAND[1:]}: {fresh.source}",
-                )  # fmt: skip
-            columns.append(pa.nulls(rows.num_rows, field.type))
+        elif field.name in kept:
+            column = held.field(field.name) if order is None else held.field(field.name).take(order)
+            columns.append(column.cast(field.type))
         else:
-            columns.append(pa.repeat(stored[0], rows.num_rows).cast(field.type))
+            columns.append(pa.repeat(held.field(field.name)[0], rows.num_rows).cast(field.type))
     return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+_NOT_KEYS = frozenset({WRITER_VERSION, WRITER_FINGERPRINT, RESCUED_DATA})
+
+
+def _kept_order(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa.Schema,
+                kept: tuple[str, ...], uri: str) -> pa.Array:  # fmt: skip
+    """For each fresh row, the stored row whose kept columns it takes: the rows are matched
+    by the values of every column whose stored values convert (equal to the fresh read's).
+    Refuses where that leaves a choice between stored rows whose kept values differ."""
+    rows = fresh.rows
+    assert rows is not None
+    stored_keys: list[list[str]] = [[] for _ in range(len(held))]
+    fresh_keys: list[list[str]] = [[] for _ in range(rows.num_rows)]
+    for field, part in zip(schema, plan.parts, strict=True):
+        if field.name not in rows.column_names or field.name in _NOT_KEYS:
+            continue
+        try:
+            converted = apply(Fields(pa.struct([field]), (part,)), held).field(0)
+        except ValueProblem:
+            continue  # the column the table lost: no key
+        for key, value in zip(stored_keys, converted.to_pylist(), strict=True):
+            key.append(repr(value))
+        fresh_values = rows.column(field.name).combine_chunks().cast(field.type).to_pylist()
+        for key, value in zip(fresh_keys, fresh_values, strict=True):
+            key.append(repr(value))
+    values = list(zip(*(held.field(k).to_pylist() for k in kept), strict=True))
+    candidates: dict[tuple[str, ...], list[int]] = {}
+    for i, key in enumerate(stored_keys):
+        candidates.setdefault(tuple(key), []).append(i)
+    order = []
+    for key in fresh_keys:
+        group = candidates.get(tuple(key), [])
+        if not group or len({repr(values[i]) for i in group}) > 1:
+            version = held.field(WRITER_VERSION)[0].as_py()
+            raise MigrationError(
+                uri, ", ".join(kept), version, f"its source {fresh.source} is read again with "
+                "the new reader, and these kept columns hold values its rows cannot be told "
+                "apart by", f"Run migrate with --drop-removed-columns, or {RELAND[0].lower()}"
+                f"{RELAND[1:]}: {fresh.source}",
+            )  # fmt: skip
+        order.append(group.pop())
+    return pa.array(order, pa.int64())
