@@ -321,28 +321,50 @@ def test_new_version_files_land_after_an_int_to_float_migration(tmp_path: Path) 
     ]  # fmt: skip
 
 
-def test_an_integer_the_table_holds_rounded_is_refused_not_guessed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """int -> float landed 16777217 as 16777216.0; a double reader reads the writer's exact
-    int, which the table no longer holds: migrate refuses (exit 1) and changes nothing."""
+def int_landed_as_float_then_double(tmp_path: Path) -> Chain:
+    """int -> float landed 16777217 as 16777216.0; v3 reads it as double, which takes the
+    writer's exact int: the table no longer holds it."""
     chain = evolve(
         tmp_path, record({"name": "n", "type": "int"}), record({"name": "n", "type": "float"}),
-        [{"id": 1, "n": 16_777_217}],
+        [{"id": 1, "n": 16_777_217}, {"id": 2, "n": 3}],
     )  # fmt: skip
     chain.register(3, record({"name": "n", "type": "double"}))
+    return chain
+
+
+def test_an_integer_the_table_holds_rounded_is_read_again_from_its_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The rows whose stored value lost the writer's integer are read again from their
+    source with the new reader: the table holds the exact value, as a fresh read does."""
+    chain = int_landed_as_float_then_double(tmp_path)
+    capsys.readouterr()
+    assert chain.migrate() == 0
+    assert "sources read again with the new reader: 1" in capsys.readouterr().out
+    assert sql(chain.table(), "SELECT n FROM t ORDER BY id") == [{"n": 16_777_217.0}, {"n": 3.0}]
+    assert chain.rows() == chain.fresh()
+
+
+def test_an_integer_the_table_holds_rounded_is_refused_when_its_source_is_gone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the source the exact value is nowhere: migrate refuses (exit 1), naming the
+    source, and changes nothing."""
+    chain = int_landed_as_float_then_double(tmp_path)
+    (tmp_path / "raw" / "v1" / "part.avro").unlink()
     capsys.readouterr()
     assert chain.migrate() == 1
     err = capsys.readouterr().err
     assert "column n (rows of writer v1)" in err
-    assert "Land the sources of these rows again" in err
+    assert "its source cannot be read again" in err
+    assert "part.avro" in err
     assert "Traceback" not in err
-    assert sql(chain.table(), "SELECT n FROM t") == [{"n": 16_777_216.0}]
+    assert sql(chain.table(), "SELECT n FROM t ORDER BY id") == [{"n": 16_777_216.0}, {"n": 3.0}]
 
 
-def test_a_field_the_table_never_stored_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_field_the_table_never_stored_is_read_again_from_its_source(tmp_path: Path) -> None:
+    """x was dropped from the table (v2, --drop-removed-columns); v3 has it again: the rows of
+    v1, which wrote it, are read again from their source and get the written value."""
     chain = Chain(tmp_path)
     v1 = record({"name": "x", "type": "int"})
     chain.register(1, v1)
@@ -351,11 +373,9 @@ def test_a_field_the_table_never_stored_is_refused(
     chain.register(2, record())
     assert chain.migrate("--drop-removed-columns") == 0
     chain.register(3, record({"name": "x", "type": "int", "default": 0}))
-    capsys.readouterr()
-    assert chain.migrate() == 1
-    err = capsys.readouterr().err
-    assert "column x (rows of writer v1)" in err
-    assert "holds no column for it" in err
+    assert chain.migrate() == 0
+    assert sql(chain.table(), "SELECT x FROM t") == [{"x": 10}]
+    assert chain.rows() == chain.fresh()
 
 
 def test_a_changed_default_needs_migrate_and_rows_without_the_field_get_the_new_one(

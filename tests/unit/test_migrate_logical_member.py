@@ -52,19 +52,25 @@ def test_a_stored_long_member_becomes_the_timestamp_millis_member_at_that_millis
     assert [r["u"]["member_string"] for r in got] == [None, None, "x"]
 
 
-def test_stored_empty_bytes_read_as_a_decimal_are_refused_as_avro_java_cannot_read_them(
+def test_stored_empty_bytes_read_as_a_decimal_quarantine_their_source_as_a_fresh_read_does(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Java's `new BigInteger(new byte[0])` throws: no decimal value exists; migrate exits 1
-    and changes nothing."""
+    """Java's `new BigInteger(new byte[0])` throws: no decimal value exists, and a fresh read
+    quarantines the file. migrate reads the source again, takes its rows out of the table and
+    quarantines it (ledger and quarantine table); the next ingest skips it."""
     old = record({"name": "u", "type": ["double", "bytes"]})
     chain = evolve(tmp_path, old, old, [{"id": 1, "u": b""}])
+    chain.write(2, old, [{"id": 2, "u": 1.5}])
+    chain.ingest()
     chain.register(3, record({"name": "u", "type": ["double", "string", DECIMAL]}))
     capsys.readouterr()
-    assert chain.migrate() == 1
-    err = capsys.readouterr().err
-    assert "column u.member_bytes (rows of writer v1): a stored value of no bytes" in err
-    assert "Traceback" not in err
-    assert sql(chain.table(), "SELECT u FROM t") == [
-        {"u": {"member_double": None, "member_bytes": b""}}
-    ]
+    assert chain.migrate() == 0
+    out = capsys.readouterr().out
+    source = str((tmp_path / "raw" / "v1" / "part.avro").resolve())
+    gone = f"sources quarantined by the new reader (rows removed): {source} (conversion_error)"
+    assert gone in out
+    assert sql(chain.table(), "SELECT id FROM t") == [{"id": 2}]
+    quarantined = sql(chain.table() + "_quarantine", "SELECT path, error_kind FROM t")
+    assert quarantined == [{"path": source, "error_kind": "conversion_error"}]
+    assert chain.ingest()["files_skipped"] == 2
+    assert chain.rows() == chain.fresh()

@@ -325,4 +325,8 @@ def run_migrate(args: argparse.Namespace) -> int:
     print(
         f"defaults filled for rows of writers without the field: {', '.join(plan.filled) or 'none'}"
     )
+    again = len(done.reread) + len(done.quarantined)
+    print(f"sources read again with the new reader: {again}")
+    gone = ", ".join(f"{q.source} ({q.kind})" for q in done.quarantined) or "none"
+    print(f"sources quarantined by the new reader (rows removed): {gone}")
     return 0

@@ -20,6 +20,7 @@ from avrolake.compatibility.rules import (
 from avrolake.decode import arrow_type, member_name
 from avrolake.errors import MigrationError
 from avrolake.ingest.defaults import default_array
+from avrolake.ingest.enums import lost_default
 from avrolake.ingest.logical import logical_leaf
 from avrolake.lake.columns import KEPT_KEY
 from avrolake.lake.reshape import (
@@ -28,6 +29,7 @@ from avrolake.lake.reshape import (
     Entries,
     Fields,
     Items,
+    Lost,
     Members,
     Node,
     Nulls,
@@ -37,7 +39,7 @@ from avrolake.lake.reshape import (
 )
 from avrolake.schema import Array, Enum, Field, Fixed, Map, Primitive, Record, Schema, Union
 
-REFRESH = "Land the sources of these rows again into a new table with the new reader"
+READABLE = "Register a reader that reads every landed writer (BACKWARD_TRANSITIVE)"
 _INTEGRAL = frozenset({"int", "long"})
 _EXACT_BELOW = {pa.float32(): 2.0**24, pa.float64(): 2.0**53}
 
@@ -51,35 +53,40 @@ class StoredValue:
     root: pa.DataType  # the stored table as a struct
     filled: set[str] = field(default_factory=set)  # value paths given the reader's default
     renamed: dict[str, str] = field(default_factory=dict)  # value path -> stored name it read
+    # The enums of the reader the table's rows were read with (its recorded reader): where
+    # that reader replaced a written symbol by its default, the stored default is ambiguous.
+    older: tuple[Enum, ...] = ()
 
-    def fail(self, where: str, why: str, fix: str = REFRESH) -> MigrationError:
+    def fail(self, where: str, why: str, fix: str = READABLE) -> MigrationError:
         return MigrationError(self.uri, where, self.version, why, fix)
 
     def record_parts(
         self, writer: Record | None, reader: Record, stored: pa.DataType | None = None,
         where: str = "",
-    ) -> list[Take | Constant | Nulls]:  # fmt: skip
+    ) -> list[Take | Constant | Nulls | Lost]:  # fmt: skip
         """One part per reader field: read from the stored child holding what the writer
-        wrote, or the reader's default where the writer wrote nothing."""
+        wrote, or the reader's default where the writer wrote nothing; `Lost` where the table
+        never stored what the writer wrote (its rows are read again from their sources)."""
         struct = stored if stored is not None else self.root
         names = {struct.field(i).name for i in range(struct.num_fields)}
         kept = {
             struct.field(i).name for i in range(struct.num_fields)
             if KEPT_KEY.encode() in (struct.field(i).metadata or {})
         }  # fmt: skip
-        parts: list[Take | Constant | Nulls] = []
+        parts: list[Take | Constant | Nulls | Lost] = []
         for rfield in reader.fields:
             path = f"{where}.{rfield.name}" if where else rfield.name
             wfield = writer_field_for(writer, rfield) if writer is not None else None
             source = _source(rfield, wfield, names, kept)
             if (wfield is not None) if writer is not None else (source is not None):
                 if source is None:
-                    raise self.fail(
-                        path,
+                    why = (
                         f"the writer wrote field {wfield.name if wfield else rfield.name!r}, "
                         "but the table holds no column for it (it was dropped, or added after "
-                        "these rows landed)",
+                        "these rows landed)"
                     )
+                    parts.append(Take(None, Lost(arrow_type(rfield.type), why, path)))
+                    continue
                 wtype = wfield.type if wfield is not None else None
                 if source != rfield.name:
                     self.renamed[path] = f"{where}.{source}" if where else source
@@ -116,7 +123,7 @@ class StoredValue:
         writer = _single(writer, reader)
         if isinstance(reader, Record):
             if not pa.types.is_struct(stored):
-                raise self.fail(where, f"the table stores {stored}, not a record")
+                return Lost(target, f"the table stores {stored}, not a record")
             record = writer if isinstance(writer, Record) else None
             parts = tuple(self.record_parts(record, reader, stored, where))
             return _shortcut(Fields(target, parts), stored)
@@ -129,13 +136,15 @@ class StoredValue:
             node = self.node(values, reader.values, stored.item_type, f"{where}{{}}")
             return _shortcut(Entries(target, node), stored)
         if isinstance(reader, Enum) and pa.types.is_string(stored):
-            if isinstance(writer, Enum) and set(writer.symbols) <= set(reader.symbols):
+            lost = lost_default(self.older, writer, reader)
+            every = isinstance(writer, Enum) and set(writer.symbols) <= set(reader.symbols)
+            if every and lost is None:
                 return Cast(target)  # every written symbol reads as itself
-            return Symbols(frozenset(reader.symbols), reader.default)
+            return Symbols(frozenset(reader.symbols), reader.default, lost)
         return logical_leaf(reader, stored, target) or self._leaf(writer, stored, target, where)
 
     def _leaf(self, writer: Schema | None, stored: pa.DataType, target: pa.DataType,
-              where: str) -> Cast:  # fmt: skip
+              where: str) -> Cast | Lost:  # fmt: skip
         if stored == target:
             return Cast(target)
         numbers = (pa.types.is_integer, pa.types.is_floating)
@@ -146,11 +155,11 @@ class StoredValue:
         texts = (pa.string(), pa.binary())
         if stored in texts and target in texts:
             return Cast(target)
-        raise self.fail(where, f"the table stores {stored}, which does not become {target} "
-                        "by any Avro promotion")  # fmt: skip
+        return Lost(target, f"the table stores {stored}, which does not become {target} by any "
+                    "Avro promotion")  # fmt: skip
 
     def _members(self, writer: Schema | None, reader: Union, stored: pa.DataType,
-                 where: str) -> Members:  # fmt: skip
+                 where: str) -> Members | Lost:  # fmt: skip
         """A reader union of several types: each written branch into the member the
         specification resolves it to (an exact match first, then a promotion)."""
         target = arrow_type(reader)
@@ -165,15 +174,14 @@ class StoredValue:
             return Members(target, tuple(tuple(t) for t in takes))
         branches = _branches(writer, stored, members)
         if not branches:
-            raise self.fail(where, f"the table stores {stored}, which no branch of the new "
-                            "union holds, and the writer is not registered")  # fmt: skip
+            return Lost(target, f"the table stores {stored}, which no branch of the new union "
+                        "holds, and the writer is not registered")  # fmt: skip
         for branch in branches:
             chosen = _resolve_branch(branch, members)
             if chosen is None:
                 raise self.fail(where, f"no branch of the new union reads {branch.type}")
-            slot, slot_type = self._slot(branch, members[chosen], stored, where)
             path = f"{where}.{member_name(members[chosen])}"
-            takes[chosen].append(Take(slot, self.node(branch, members[chosen], slot_type, path)))
+            takes[chosen].append(self._branch_take(branch, members[chosen], stored, path))
         return Members(target, tuple(tuple(t) for t in takes))
 
     def _pick(self, writer: Schema | None, reader: Schema, stored: pa.DataType,
@@ -181,15 +189,23 @@ class StoredValue:
         """The table stores a union struct where the new reader has one type."""
         sources = []
         for branch in _branches(writer, stored, [reader]):
-            slot, slot_type = self._slot(branch, reader, stored, where)
-            sources.append(Take(slot, self.node(branch, reader, slot_type, where)))
+            sources.append(self._branch_take(branch, reader, stored, where))
         return Pick(arrow_type(reader), tuple(sources))
+
+    def _branch_take(self, branch: Schema, chosen: Schema, stored: pa.DataType,
+                     where: str) -> Take:  # fmt: skip
+        """The written branch's values, read as the reader's `chosen` branch."""
+        slot, slot_type = self._slot(branch, chosen, stored, where)
+        if slot_type == pa.null():  # no stored member holds them
+            why = f"the table stores no union member for the writer's {branch.type} values"
+            return Take(None, Lost(arrow_type(chosen), why, where))
+        return Take(slot, self.node(branch, chosen, slot_type, where))
 
     def _slot(self, branch: Schema, chosen: Schema, stored: pa.DataType,
               where: str) -> tuple[str | None, pa.DataType]:  # fmt: skip
         """Where the table stores the values of a written branch: its union member (named
         by the written type, by the type the new reader reads it as or one of its aliases,
-        the name an older reader gave it), or the value."""
+        the name an older reader gave it), or the value; (None, null) where no member does."""
         if not _is_members(stored):
             return None, stored
         aliases = chosen.aliases if isinstance(chosen, Record | Enum | Fixed) else ()
@@ -200,8 +216,7 @@ class StoredValue:
         promoted = _promoted_member(branch, stored)
         if promoted is not None:
             return promoted.name, promoted.type
-        raise self.fail(where, f"the table stores no union member for the writer's {branch.type} "
-                        "values")  # fmt: skip
+        return None, pa.null()
 
 
 def _promoted_member(branch: Schema, stored: pa.StructType) -> pa.Field | None:

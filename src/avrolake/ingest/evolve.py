@@ -33,8 +33,9 @@ from avrolake.decode import arrow_schema, arrow_type
 from avrolake.errors import MigrationError, RegistryError
 from avrolake.ingest.convert import StoredValue
 from avrolake.ingest.defaults import python_value
+from avrolake.ingest.enums import enums_of
 from avrolake.lake.migrate import KEPT_KEY, MigrationPlan
-from avrolake.lake.reshape import Cast, Constant, Fields, Nulls, Take
+from avrolake.lake.reshape import Cast, Constant, Fields, Lost, Nulls, Take
 from avrolake.lake.table import recorded_reader
 from avrolake.registry import Registry
 from avrolake.schema import Record, Schema
@@ -58,23 +59,26 @@ def plan_migration(
     target: pa.Schema,
     *,
     drop_removed: bool = False,
+    recorded: Schema | None = None,
 ) -> MigrationPlan:
     """The plan that turns the `stored` table into the `target` table (the new reader's
     columns, then the metadata and partition columns), for the writer versions `present`.
 
     `writers`: the registered writer schemas by version; a present version the registry
     lacks is read like an unregistered writer (None): the stored columns are taken to hold
-    exactly what it wrote."""
+    exactly what it wrote. `recorded`: the reader the table's rows were read with (its
+    recorded reader), whose losses (an enum symbol replaced by its default) the stored
+    values cannot undo: such rows are read again from their sources."""
     readers = {f.name for f in reader.fields}
     trailing = [f for f in target if f.name not in readers]
     notes = _Notes()
-    plans: dict[int | None, list[Take | Constant | Nulls]] = {}
+    plans: dict[int | None, list[Take | Constant | Nulls | Lost]] = {}
     for version in present:
         writer = writers.get(version) if version is not None else None
         if writer is not None and version is not None:
             _check_readable(uri, version, writer, reader)
         known = version if writer is not None else None
-        plans[version] = _top_level(uri, known, writer, reader, stored, notes)
+        plans[version] = _top_level(uri, known, writer, reader, stored, notes, recorded)
     removed = [
         f for f in stored if f.name not in readers and f.name not in {t.name for t in trailing}
     ]
@@ -119,9 +123,10 @@ def _top_level(
     reader: Record,
     stored: pa.Schema,
     notes: _Notes,
-) -> list[Take | Constant | Nulls]:
+    recorded: Schema | None,
+) -> list[Take | Constant | Nulls | Lost]:
     record = writer if isinstance(writer, Record) else None
-    value = StoredValue(uri, version, pa.struct(list(stored)))
+    value = StoredValue(uri, version, pa.struct(list(stored)), older=enums_of(recorded))
     parts = value.record_parts(record, reader)
     notes.used |= {p.source for p in parts if isinstance(p, Take) and p.source is not None}
     notes.renamed.update(value.renamed)

@@ -88,10 +88,12 @@ def plan_work(
 
     new -> read; landed and unchanged -> skip; landed but changed (size or mtime) -> read and
     replace its rows; quarantined -> skip, unless it changed, was released by `avrolake
-    quarantine retry`, or was `incompatible_schema` under a reader schema that has changed
-    since; a duplicate -> skip unless it changed (or its original's content did:
-    `requeue_copies`). A file to read that was modified less than `settle_seconds` before
-    the run is deferred to a later run.
+    quarantine retry`, or was quarantined for a reason the reader schema decides
+    (`READER_KINDS`: incompatible_schema, corrupt_data, conversion_error,
+    event_time_out_of_range) under a reader schema that has changed since; a duplicate ->
+    skip unless it changed (or its original's content did: `requeue_copies`). A file to
+    read that was modified less than `settle_seconds` before the run is deferred to a later
+    run.
     """
     work = Work()
     settled_ms = (started_at.timestamp() - settle_seconds) * 1000
@@ -117,6 +119,20 @@ def plan_work(
     return work
 
 
+# Quarantine kinds that the reader schema decides, not the file alone: a file quarantined so
+# is read again once the reader schema changes (another reader may read it: a field whose
+# type could not hold a value was removed, bytes no longer read as a string, ...).
+READER_KINDS = frozenset(
+    k.value
+    for k in (
+        QuarantineKind.INCOMPATIBLE_SCHEMA,
+        QuarantineKind.CORRUPT_DATA,
+        QuarantineKind.CONVERSION_ERROR,
+        QuarantineKind.EVENT_TIME_OUT_OF_RANGE,
+    )
+)
+
+
 def _needed(f: SourceFile, entry: LedgerEntry | None, reader_fingerprint: str) -> bool:
     if entry is None or entry.status is SourceStatus.RELEASED:
         return True
@@ -124,8 +140,7 @@ def _needed(f: SourceFile, entry: LedgerEntry | None, reader_fingerprint: str) -
         return True
     if entry.status is SourceStatus.QUARANTINED:
         return entry.error_kind == QuarantineKind.DANGLING_LINK.value or (
-            entry.error_kind == QuarantineKind.INCOMPATIBLE_SCHEMA.value
-            and entry.reader_fingerprint != reader_fingerprint
+            entry.error_kind in READER_KINDS and entry.reader_fingerprint != reader_fingerprint
         )
     return False
 

@@ -19,15 +19,33 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable, QueryBuilder, write_deltalake
 from deltalake.exceptions import DeltaError
+from deltalake.transaction import CommitProperties
 
 from avrolake.errors import MigrationError
 from avrolake.lake.columns import KEPT_KEY, SOURCE_FILE, WRITER_VERSION
 from avrolake.lake.ntz import ensure_ntz_feature, needs_ntz_feature
+from avrolake.lake.record import COMMIT_INFO_KEY, USER_METADATA_KEY, QuarantinedFile, RunRecord
+from avrolake.lake.reread import (
+    FreshRead,
+    Problem,
+    fresh_batch,
+    refuse,
+    stored_counts,
+    unconvertible,
+    writer_parts,
+)
 from avrolake.lake.reshape import Fields, ValueProblem, apply
 from avrolake.lake.table import TableRef, query, with_reader
 
 log = logging.getLogger(__name__)
-__all__ = ["KEPT_KEY", "Migration", "MigrationPlan", "migrate_table", "stored_schema"]
+__all__ = [
+    "KEPT_KEY",
+    "FreshRead",
+    "Migration",
+    "MigrationPlan",
+    "migrate_table",
+    "stored_schema",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,12 @@ class MigrationPlan:
     # become rows of their now-registered version, filled from `_rescued_data`
     # (ingest/rescued.py); the writers' plans read its output.
     prepare: Callable[[pa.StructArray], pa.StructArray] | None = None
+    # Reads a source again with the new reader, for rows whose stored values do not convert
+    # (lake/reread.py); None: such rows refuse the migration.
+    reread: Callable[[str], FreshRead] | None = None
+    # The record the commit carries when sources read again are quarantined (its run id,
+    # subject, reader and quarantine table; `quarantined` is filled here).
+    run: RunRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +78,9 @@ class Migration:
     version_after: int
     rows: int
     rows_by_writer: dict[int | None, int]
+    reread: tuple[str, ...] = ()  # sources read again with the new reader, landed
+    quarantined: tuple[FreshRead, ...] = ()  # sources read again that a fresh read quarantines
+    run: RunRecord | None = None  # the record the commit carried (with quarantined sources)
 
 
 def stored_schema(table: DeltaTable) -> pa.Schema:
@@ -69,19 +96,20 @@ def writer_versions(table: DeltaTable) -> list[int | None]:
 
 
 def migrate_table(ref: TableRef, plan: MigrationPlan) -> Migration:
-    """Rewrite the table by `plan` in one overwrite commit."""
+    """Rewrite the table by `plan` in one overwrite commit; the sources of rows whose stored
+    values do not convert are read again (lake/reread.py)."""
     table = ref.require()
     before = table.version()
     stored = stored_schema(table)
-    reader = pa.RecordBatchReader.from_stream(
-        QueryBuilder().register("t", table).execute("SELECT * FROM t")
-    )
+    plan = replace(plan, schema=with_reader(plan.schema, plan.reader_version))
+    fresh = _read_again(table, stored, plan, ref.uri)
     counts: dict[int | None, int] = {}
     failed: list[MigrationError] = []
-    plan = replace(plan, schema=with_reader(plan.schema, plan.reader_version))
     batches = pa.RecordBatchReader.from_batches(
-        plan.schema, _rewritten(reader, stored, plan, counts, ref.uri, failed)
+        plan.schema, _rewritten(_scan(table), stored, plan, counts, ref.uri, failed, fresh)
     )
+    quarantined = tuple(f for f in fresh.values() if f.rows is None)
+    run = _record(plan.run, quarantined)
     partition_by = ref.settings.partition_columns if ref.settings else []
     if needs_ntz_feature(list(plan.schema)):
         ensure_ntz_feature(table)
@@ -89,6 +117,8 @@ def migrate_table(ref: TableRef, plan: MigrationPlan) -> Migration:
         write_deltalake(
             ref.uri, batches, mode="overwrite", schema_mode="overwrite",
             partition_by=partition_by or None, storage_options=ref.storage_options,
+            commit_properties=None if run is None else CommitProperties(custom_metadata={
+                COMMIT_INFO_KEY: run.to_json(), USER_METADATA_KEY: run.history_line()}),
         )  # fmt: skip
     except DeltaError:
         if failed:  # delta-rs wraps what the batches raised: nothing was committed
@@ -98,10 +128,65 @@ def migrate_table(ref: TableRef, plan: MigrationPlan) -> Migration:
     after = table.version()
     rows = sum(counts.values())
     log.info(
-        "migrated %s from version %d to %d: %d rows rewritten (by writer %s)",
-        ref.uri, before, after, rows, counts,
+        "migrated %s from version %d to %d: %d rows rewritten (by writer %s), %d source(s) "
+        "read again, %d quarantined",
+        ref.uri, before, after, rows, counts, len(fresh) - len(quarantined), len(quarantined),
     )  # fmt: skip
-    return Migration(before, after, rows, counts)
+    landed = tuple(sorted(s for s, f in fresh.items() if f.rows is not None))
+    return Migration(before, after, rows, counts, landed, quarantined, run)
+
+
+def _scan(table: DeltaTable) -> pa.RecordBatchReader:
+    return pa.RecordBatchReader.from_stream(
+        QueryBuilder().register("t", table).execute("SELECT * FROM t")
+    )
+
+
+def _stored_rows(batches: pa.RecordBatchReader, stored: pa.Schema,
+                 plan: MigrationPlan) -> Iterator[pa.StructArray]:  # fmt: skip
+    for batch in batches:
+        rows = pa.StructArray.from_arrays(
+            [batch.column(f.name).cast(f.type) for f in stored], fields=list(stored)
+        )
+        yield rows if plan.prepare is None else plan.prepare(rows)
+
+
+def _read_again(
+    table: DeltaTable, stored: pa.Schema, plan: MigrationPlan, uri: str
+) -> dict[str, FreshRead]:
+    """The sources whose stored rows do not convert, read again with the new reader; refuses
+    (MigrationError) where that is not possible."""
+    problems: dict[str, Problem] = {}
+    for rows in _stored_rows(_scan(table), stored, plan):
+        for source, problem in unconvertible(rows, plan.writers, uri).items():
+            problems.setdefault(source, problem)
+    sources = sorted(problems)
+    if not sources:
+        return {}
+    if plan.reread is None:
+        refuse(uri, problems, "", sources)
+    held = stored_counts(table, sources)
+    fresh = {s: plan.reread(s) for s in sources}
+    lost = [s for s, f in fresh.items() if f.unavailable is not None]
+    if lost:
+        refuse(uri, problems, f"; its source cannot be read again ({fresh[lost[0]].unavailable})",
+               lost)  # fmt: skip
+    changed = [s for s, f in fresh.items() if f.rows is not None and f.rows.num_rows != held[s]]
+    if changed:
+        refuse(uri, problems, "; its source no longer holds the records that landed (run "
+               "`avrolake ingest` first: it replaces changed files)", changed)  # fmt: skip
+    return fresh
+
+
+def _record(template: RunRecord | None, quarantined: tuple[FreshRead, ...]) -> RunRecord | None:
+    """The commit's run record: the sources a fresh read quarantines (their rows leave)."""
+    if template is None or not quarantined:
+        return None
+    return replace(template, quarantined=tuple(
+        QuarantinedFile(q.source, q.kind, q.message[:2000], q.size, q.mtime_ms,
+                        q.writer_fingerprint, replaced=True)
+        for q in quarantined
+    ))  # fmt: skip
 
 
 def _rewritten(
@@ -111,9 +196,10 @@ def _rewritten(
     counts: dict[int | None, int],
     uri: str,
     failed: list[MigrationError],
+    fresh: Mapping[str, FreshRead],
 ) -> Iterator[pa.RecordBatch]:
     try:
-        yield from _rewrite(batches, stored, plan, counts, uri)
+        yield from _rewrite(batches, stored, plan, counts, uri, fresh)
     except MigrationError as exc:
         failed.append(exc)
         raise
@@ -125,41 +211,35 @@ def _rewrite(
     plan: MigrationPlan,
     counts: dict[int | None, int],
     uri: str,
+    fresh: Mapping[str, FreshRead],
 ) -> Iterator[pa.RecordBatch]:
-    for batch in batches:
-        rows = pa.StructArray.from_arrays(
-            [batch.column(f.name).cast(f.type) for f in stored], fields=list(stored)
-        )
-        if plan.prepare is not None:
-            rows = plan.prepare(rows)
-        versions = rows.field(WRITER_VERSION)
-        for version in _present(versions):
-            chosen = versions.is_null() if version is None else pc.equal(versions, version)
-            part = rows.filter(pc.fill_null(chosen, False))
-            if version not in plan.writers:
-                raise MigrationError(
-                    uri, WRITER_VERSION, version, "the plan has no entry for these rows "
-                    "(they landed while the migration was planned)", "Run `avrolake migrate` again",
-                )  # fmt: skip
-            try:
+    again = pa.array(sorted(fresh), pa.string())
+    held: dict[str, list[pa.StructArray]] = {}
+    for rows in _stored_rows(batches, stored, plan):
+        if fresh:
+            mask = pc.is_in(rows.field(SOURCE_FILE), again)
+            for source in pc.unique(rows.field(SOURCE_FILE).filter(mask)).to_pylist():
+                held.setdefault(source, []).append(
+                    rows.filter(pc.equal(rows.field(SOURCE_FILE), source))
+                )
+            rows = rows.filter(pc.invert(pc.fill_null(mask, False)))
+        for version, part in writer_parts(rows, plan.writers, uri):
+            try:  # the first pass (`_read_again`) found every row that does not convert
                 new = apply(plan.writers[version], part)
             except ValueProblem as exc:
-                raise MigrationError(uri, exc.column, version, exc.why, _reland(part)) from exc
+                problem = {s: Problem(exc.column, version, exc.why) for s in _sources(part)}
+                refuse(uri, problem, "", sorted(problem))
             counts[version] = counts.get(version, 0) + len(part)
             yield pa.RecordBatch.from_arrays(new.flatten(), schema=plan.schema)
+    for source, f in sorted(fresh.items()):
+        if f.rows is not None:
+            rows = pa.concat_arrays(held[source])
+            version = rows.field(WRITER_VERSION)[0].as_py()
+            batch = fresh_batch(f, rows, plan.writers[version], plan.schema, plan.kept, uri)
+            version = batch.column(WRITER_VERSION)[0].as_py() if batch.num_rows else version
+            counts[version] = counts.get(version, 0) + batch.num_rows
+            yield batch
 
 
-def _reland(part: pa.StructArray) -> str:
-    """What to do when stored rows cannot become the new reader's: land their sources again
-    (named, the first five) into a new table with the new reader."""
-    sources = sorted(pc.unique(part.field(SOURCE_FILE).drop_null()).to_pylist())
-    named = ", ".join(sources[:5]) + (f" and {len(sources) - 5} more" if len(sources) > 5 else "")
-    return (
-        "Land the sources of these rows again into a new table with the new reader "
-        f"(avrolake cannot rebuild values the table does not hold): {named}"
-    )
-
-
-def _present(versions: pa.Array) -> list[int | None]:
-    found: list[int | None] = [v for v in pc.unique(versions.drop_null()).to_pylist()]
-    return found + ([None] if versions.null_count else [])
+def _sources(part: pa.StructArray) -> list[str]:
+    return [s for s in pc.unique(part.field(SOURCE_FILE).drop_null()).to_pylist()]

@@ -51,10 +51,13 @@ class Unscaled:
 @dataclass(frozen=True)
 class Symbols:
     """Stored enum symbols (strings) read by the new enum: kept when it has them, else
-    `default`; with no default, a symbol it lacks refuses the conversion."""
+    `default`; with no default, a symbol it lacks refuses the conversion. `ambiguous`: a
+    stored symbol that may stand for another written one (an older reader's default), which
+    refuses the conversion (the rows are read again from their sources)."""
 
     symbols: frozenset[str]
     default: str | None = None
+    ambiguous: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,16 @@ class Nulls:
 
 
 @dataclass(frozen=True)
+class Lost:
+    """The table does not hold what the writer wrote here (`why`): any stored row refuses the
+    conversion (`migrate` reads such rows again from their sources)."""
+
+    target: pa.DataType
+    why: str
+    path: str = ""  # the value's path, where the node is applied to its parent
+
+
+@dataclass(frozen=True)
 class Take:
     """Read the stored child `source` (None: the stored value itself) through `node`."""
 
@@ -83,7 +96,7 @@ class Fields:
     """A struct: one part per target field; NULL where the stored struct is NULL."""
 
     target: pa.StructType
-    parts: tuple[Take | Constant | Nulls, ...]
+    parts: tuple[Take | Constant | Nulls | Lost, ...]
 
 
 @dataclass(frozen=True)
@@ -116,7 +129,7 @@ class Entries:
 
 
 Node: TypeAlias = (
-    Cast | Unscaled | Symbols | Constant | Nulls | Fields | Members | Pick | Items | Entries
+    Cast | Unscaled | Symbols | Constant | Nulls | Lost | Fields | Members | Pick | Items | Entries
 )
 
 
@@ -130,6 +143,10 @@ def apply(node: Node, array: pa.Array, where: str = "") -> pa.Array:
         return _symbols(node, array, where)
     if isinstance(node, Constant | Nulls):
         return _fill(node, len(array))
+    if isinstance(node, Lost):
+        if len(array):
+            raise ValueProblem(node.path or where, node.why)
+        return pa.nulls(0, node.target)
     if isinstance(node, Fields):
         parts = [_part(p, array, where) for p in node.parts]
         return _struct(parts, node.target, array)
@@ -152,10 +169,10 @@ def apply(node: Node, array: pa.Array, where: str = "") -> pa.Array:
     return pa.MapArray.from_arrays(offsets, entries.field(0), values, type=node.target, mask=mask)
 
 
-def _part(part: Take | Constant | Nulls, array: pa.Array, where: str) -> pa.Array:
+def _part(part: Take | Constant | Nulls | Lost, array: pa.Array, where: str) -> pa.Array:
     if isinstance(part, Take):
         return _take(part, array, where)
-    return _fill(part, len(array))
+    return apply(part, array, where)
 
 
 def _take(take: Take, array: pa.Array, where: str) -> pa.Array:
@@ -214,6 +231,12 @@ def _unscaled(node: Unscaled, array: pa.Array, where: str) -> pa.Array:
 
 def _symbols(node: Symbols, array: pa.Array, where: str) -> pa.Array:
     array = array.cast(pa.string())
+    if node.ambiguous is not None and pc.any(pc.equal(array, node.ambiguous)).as_py():
+        raise ValueProblem(
+            where,
+            f"a stored symbol {node.ambiguous!r} is the default an older reader gave to symbols "
+            "it lacked, which the new enum has again",
+        )
     known = pc.is_in(array, pa.array(sorted(node.symbols), pa.string()))
     unknown = pc.and_(pc.invert(known), array.is_valid())
     if not pc.any(unknown).as_py():

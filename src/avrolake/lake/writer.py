@@ -84,8 +84,7 @@ class PartitionedWriter:
         QuarantineError for an event time no partition can hold."""
         source_field = self.settings.partition_field
         if source_field:
-            dates = pc.cast(chunk.column(source_field), pa.date32())
-            _check_range(source_field, dates)
+            dates = partition_dates(chunk, source_field)
         check_times(chunk)
         if not source_field:
             return [(None, chunk)]
@@ -173,6 +172,14 @@ class _OpenFile:
     stats: StatsAccumulator
     pending: list[pa.Table] = field(default_factory=list)
     pending_rows: int = 0
+
+
+def partition_dates(chunk: pa.Table, field: str) -> pa.ChunkedArray:
+    """The partition column's values: the UTC date of `field`; raises QuarantineError
+    (event_time_out_of_range) for a date outside the years 1 to 9999."""
+    dates = pc.cast(chunk.column(field), pa.date32())
+    _check_range(field, dates)
+    return dates
 
 
 def _check_range(field: str, dates: pa.ChunkedArray) -> None:

@@ -1,0 +1,176 @@
+"""Rows `migrate` cannot convert from what the table stores are read again from their sources.
+
+The table holds what the reader of the moment read. Where that lost what a writer wrote (an
+integer rounded into a float that the new reader reads exactly, an enum symbol an older
+reader replaced by its default, bytes read as a string), no conversion of the stored value
+gives a fresh read's value. `migrate` then reads the sources of those rows again with the new
+reader (`MigrationPlan.reread`, built above this layer) and lands their fresh rows in the
+same overwrite commit; a source the new reader would quarantine leaves the table and is
+recorded as quarantined. A source that cannot be read again (gone, or no longer the records
+that landed) refuses the migration, naming it: nothing is ever guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import NoReturn
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from deltalake import DeltaTable
+
+from avrolake.config import RESCUED_DATA
+from avrolake.errors import MigrationError
+from avrolake.lake.columns import SOURCE_FILE, WRITER_FINGERPRINT, WRITER_VERSION
+from avrolake.lake.reshape import Fields, ValueProblem, apply
+from avrolake.lake.table import query_arrow
+
+RELAND = (
+    "Land the sources of these rows again into a new table with the new reader (avrolake "
+    "cannot rebuild values the table does not hold)"
+)
+
+
+@dataclass(frozen=True)
+class FreshRead:
+    """A source read again with the new reader: `rows` (every column of the new table but
+    `_source_file`, `_ingested_at`, `_run_id` and kept columns), or why a fresh read
+    quarantines it (`kind`, `message`), or why it cannot be read (`unavailable`)."""
+
+    source: str
+    rows: pa.Table | None = None
+    kind: str | None = None
+    message: str = ""
+    size: int | None = None
+    mtime_ms: int | None = None
+    writer_fingerprint: str | None = None
+    writer_schema: str | None = None
+    unavailable: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why the stored rows of a source do not convert (the first value found)."""
+
+    column: str
+    version: int | None
+    why: str
+
+
+def writer_parts(
+    rows: pa.StructArray, writers: Mapping[int | None, Fields], uri: str
+) -> Iterator[tuple[int | None, pa.StructArray]]:
+    """The rows of each writer version (None: unregistered writers)."""
+    versions = rows.field(WRITER_VERSION)
+    found: list[int | None] = list(pc.unique(versions.drop_null()).to_pylist())
+    for version in found + ([None] if versions.null_count else []):
+        chosen = versions.is_null() if version is None else pc.equal(versions, version)
+        if version not in writers:
+            raise MigrationError(
+                uri, WRITER_VERSION, version, "the plan has no entry for these rows "
+                "(they landed while the migration was planned)", "Run `avrolake migrate` again",
+            )  # fmt: skip
+        yield version, rows.filter(pc.fill_null(chosen, False))
+
+
+def unconvertible(
+    rows: pa.StructArray, writers: Mapping[int | None, Fields], uri: str
+) -> dict[str, Problem]:
+    """The sources among `rows` whose stored values do not convert, with the first reason."""
+    found: dict[str, Problem] = {}
+    for version, part in writer_parts(rows, writers, uri):
+        try:
+            apply(writers[version], part)
+            continue
+        except ValueProblem:
+            pass
+        sources = part.field(SOURCE_FILE)
+        for source in pc.unique(sources).to_pylist():
+            try:
+                apply(writers[version], part.filter(pc.equal(sources, source)))
+            except ValueProblem as exc:
+                found.setdefault(source, Problem(exc.column, version, exc.why))
+    return found
+
+
+def stored_counts(table: DeltaTable, sources: list[str]) -> dict[str, int]:
+    """How many rows the table holds of each of `sources`."""
+    listed = ", ".join("'" + s.replace("'", "''") + "'" for s in sources)
+    counts = query_arrow(
+        table,
+        f'SELECT "{SOURCE_FILE}" AS s, count(*) AS n FROM t '
+        f'WHERE "{SOURCE_FILE}" IN ({listed}) GROUP BY "{SOURCE_FILE}"',
+    ).to_pylist()
+    return {r["s"]: r["n"] for r in counts}
+
+
+def refuse(uri: str, problems: Mapping[str, Problem], why: str, sources: list[str]) -> NoReturn:
+    """Raise the MigrationError of the first problem among `sources`, naming them."""
+    first = problems[sources[0]]
+    named = ", ".join(sources[:5]) + (f" and {len(sources) - 5} more" if len(sources) > 5 else "")
+    raise MigrationError(uri, first.column, first.version, first.why + why, f"{RELAND}: {named}")
+
+
+def fresh_batch(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa.Schema,
+                kept: tuple[str, ...], uri: str) -> pa.RecordBatch:  # fmt: skip
+    """The new table's rows of a source read again: the fresh columns; the columns that stay
+    the same on every row of a source (`_source_file`, `_ingested_at`, `_run_id`) from its
+    stored rows; kept columns moved to the fresh rows they belong to (`_kept_order`)."""
+    rows = fresh.rows
+    assert rows is not None, "only sources that landed again have rows"
+    valued = [k for k in kept if held.field(k).null_count != len(held)]
+    order = _kept_order(fresh, held, plan, schema, tuple(valued), uri) if valued else None
+    columns = []
+    for field in schema:
+        if field.name in rows.column_names:
+            columns.append(rows.column(field.name).combine_chunks().cast(field.type))
+        elif field.name in kept:
+            column = held.field(field.name) if order is None else held.field(field.name).take(order)
+            columns.append(column.cast(field.type))
+        else:
+            columns.append(pa.repeat(held.field(field.name)[0], rows.num_rows).cast(field.type))
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+_NOT_KEYS = frozenset({WRITER_VERSION, WRITER_FINGERPRINT, RESCUED_DATA})
+
+
+def _kept_order(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa.Schema,
+                kept: tuple[str, ...], uri: str) -> pa.Array:  # fmt: skip
+    """For each fresh row, the stored row whose kept columns it takes: the rows are matched
+    by the values of every column whose stored values convert (equal to the fresh read's).
+    Refuses where that leaves a choice between stored rows whose kept values differ."""
+    rows = fresh.rows
+    assert rows is not None
+    stored_keys: list[list[str]] = [[] for _ in range(len(held))]
+    fresh_keys: list[list[str]] = [[] for _ in range(rows.num_rows)]
+    for field, part in zip(schema, plan.parts, strict=True):
+        if field.name not in rows.column_names or field.name in _NOT_KEYS:
+            continue
+        try:
+            converted = apply(Fields(pa.struct([field]), (part,)), held).field(0)
+        except ValueProblem:
+            continue  # the column the table lost: no key
+        for key, value in zip(stored_keys, converted.to_pylist(), strict=True):
+            key.append(repr(value))
+        fresh_values = rows.column(field.name).combine_chunks().cast(field.type).to_pylist()
+        for key, value in zip(fresh_keys, fresh_values, strict=True):
+            key.append(repr(value))
+    values = list(zip(*(held.field(k).to_pylist() for k in kept), strict=True))
+    candidates: dict[tuple[str, ...], list[int]] = {}
+    for i, key in enumerate(stored_keys):
+        candidates.setdefault(tuple(key), []).append(i)
+    order = []
+    for key in fresh_keys:
+        group = candidates.get(tuple(key), [])
+        if not group or len({repr(values[i]) for i in group}) > 1:
+            version = held.field(WRITER_VERSION)[0].as_py()
+            raise MigrationError(
+                uri, ", ".join(kept), version, f"its source {fresh.source} is read again with "
+                "the new reader, and these kept columns hold values its rows cannot be told "
+                "apart by", f"Run migrate with --drop-removed-columns, or {RELAND[0].lower()}"
+                f"{RELAND[1:]}: {fresh.source}",
+            )  # fmt: skip
+        order.append(group.pop())
+    return pa.array(order, pa.int64())
