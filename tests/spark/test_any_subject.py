@@ -82,6 +82,8 @@ def summary_of(
         "deferred": [],
         "files_decided_concurrently": 0,
         "late": [],
+        "files_outside_layout": 0,
+        "outside_layout": [],
     }
 
 

@@ -172,6 +172,8 @@ def test_run_summary_accounts_for_every_file(lake: Lake) -> None:
         "deferred": [],
         "files_decided_concurrently": 0,
         "late": [],
+        "files_outside_layout": 0,
+        "outside_layout": [],
     }
 
 
@@ -369,6 +371,8 @@ def test_rerun_ingests_nothing(lake: Lake) -> None:
         "deferred": [],
         "files_decided_concurrently": 0,
         "late": [],
+        "files_outside_layout": 0,
+        "outside_layout": [],
     }
     assert sql(str(lake.table), "SELECT COUNT(*) n FROM t") == [{"n": 5}]
     assert sql(str(lake.default_quarantine), "SELECT COUNT(*) n FROM t") == [{"n": 1}]

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# the run summary lists at most this many of the files outside the source's layout
+OUTSIDE_SHOWN = 20
+
 
 @dataclass
 class RunSummary:
@@ -31,6 +34,10 @@ class RunSummary:
     # of files_skipped: decided by a concurrent run that committed first (not an error)
     files_decided_concurrently: int = 0
     late: list[str] = field(default_factory=list)
+    # files under the source that do not match its layout (not read, not in files_seen);
+    # `outside_layout` shows the first OUTSIDE_SHOWN by path
+    files_outside_layout: int = 0
+    outside_layout: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
