@@ -103,12 +103,15 @@ def list_source(source: Location, backfill: Backfill, layout: SourceLayout = HIV
     """
     by_time = layout.timed and bool(backfill.since or backfill.until)
     ranges = backfill if by_time else replace(backfill, since=None, until=None)
-    listing, visible, matched = Listing(), [], 0
+    listing, visible, matched = Listing(), 0, 0
+    shown: list[str] = []  # the first keys found, for a mismatch error
     for info in source.list_files():
         relative = info.path[len(source.path) :].lstrip("/")
         if hidden(relative):
             continue  # hidden or in progress: a source file once renamed
-        visible.append(relative)
+        visible += 1
+        if len(shown) < MISMATCH_EXAMPLES:
+            shown.append(relative)
         period = layout.period_of(relative)
         named = info.problem is QuarantineKind.UNLISTABLE or layout.wants(relative)
         if not named or (by_time and period is None):
@@ -119,9 +122,7 @@ def list_source(source: Location, backfill: Backfill, layout: SourceLayout = HIV
         if _in_ranges(ranges, period, mtime_ms):
             listing.files.append(_source_file(source, info, mtime_ms, period))
     if visible and not matched:
-        raise LayoutMismatchError(
-            source.uri, layout.describe(), visible[:MISMATCH_EXAMPLES], len(visible)
-        )
+        raise LayoutMismatchError(source.uri, layout.describe(), shown, visible)
     return listing
 
 
