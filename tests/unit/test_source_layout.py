@@ -112,6 +112,8 @@ def test_the_file_filter_defaults_per_preset(layout: str, files: str | None, glo
         pytest.param("_temporary/0/a.avro", True, id="underscore_folder"),
         pytest.param(".staging/dt=2026-03-02/a.avro", True, id="dot_folder"),
         pytest.param("dt=2026-03-02/a_b.avro", False, id="underscore_inside_a_name"),
+        pytest.param("logs/../x.avro", False, id="a_dot_dot_segment_is_no_hidden_name"),
+        pytest.param("logs/./x.avro", False, id="a_dot_segment_is_no_hidden_name"),
     ],
 )
 def test_hidden_and_in_progress_files_are_never_source_files(path: str, is_hidden: bool) -> None:

@@ -117,7 +117,8 @@ class SourceLayout:
 def hidden(relative: str) -> bool:
     """A hidden (`.`/`_`-prefixed) name or folder, or an in-progress file."""
     parts = relative.split("/")
-    return any(p[:1] in (".", "_") for p in parts) or bool(_IN_PROGRESS.search(parts[-1]))
+    named = (p for p in parts if p not in (".", ".."))  # S3 keys may hold them: not hidden
+    return any(p[:1] in (".", "_") for p in named) or bool(_IN_PROGRESS.search(parts[-1]))
 
 
 def parse_layout(layout: str | None = None, files: str | None = None) -> SourceLayout:
