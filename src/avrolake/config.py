@@ -56,8 +56,6 @@ DEFAULT_MAX_TASK_BYTES = 128 * 1024 * 1024
 DEFAULT_READ_PARALLELISM = 8
 # The partition column holding the UTC date of the subject's event-time field.
 DEFAULT_PARTITION_COLUMN = "event_date"
-# Source files are the objects whose name ends with this.
-DEFAULT_SOURCE_SUFFIX = ".avro"
 # The quarantine table is <table><suffix> unless --quarantine-table names another.
 QUARANTINE_SUFFIX = "_quarantine"
 # The source ledger (docs/ledger.md) is always <table><suffix>.
@@ -88,11 +86,10 @@ def ledger_uri(table_uri: str) -> str:
 class Backfill:
     """Which source files a run looks at; ranges are half-open, like Airflow's intervals."""
 
-    since: dt.datetime | None = None  # dt=/hour= partition of the path
+    since: dt.datetime | None = None  # the time the source layout reads from the path
     until: dt.datetime | None = None
     modified_after: dt.datetime | None = None  # the object's modification time
     modified_before: dt.datetime | None = None
-    suffix: str = DEFAULT_SOURCE_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -131,6 +128,10 @@ class IngestConfig:
     lookback: dt.timedelta | None = None
     sweep: bool = False  # list the whole source, whatever --since/--until say
     sweep_mode: SweepMode = "full"  # `new`: only the keys after the ledger's mark
+    # the source's layout and file filter (docs/registry.md "source"); None: the subject's
+    # table.json, else the `hive` preset and its filter
+    layout: str | None = None
+    files: str | None = None
 
 
 def sweep_mode(asked: str, started_at: dt.datetime, full_every_days: int) -> SweepMode:

@@ -55,6 +55,36 @@ class TableSettingsError(RegistryError):
         )
 
 
+class SourceLayoutError(RegistryError):
+    """A source layout (table.json's "source", or --layout/--files) is not one avrolake can
+    read: an unknown preset, a malformed pattern, a bad file filter."""
+
+    def __init__(self, layout: str, why: str) -> None:
+        self.layout = layout
+        self.why = why
+        super().__init__(
+            f'source layout {layout!r}: {why}. See docs/registry.md (the "source" key) for '
+            "the presets and the pattern syntax."
+        )
+
+
+class LayoutMismatchError(ConfigError):
+    """The source prefix holds files, but none of them matches the subject's layout: a
+    wrong layout, file filter or prefix. Never an empty run: nothing was read."""
+
+    def __init__(self, source: str, layout: str, found: list[str], count: int) -> None:
+        self.source = source
+        self.layout = layout
+        self.found = found
+        self.count = count
+        super().__init__(
+            f"no file under {source} matches the {layout}; the prefix holds {count} other "
+            f'file(s), such as: {", ".join(found)}. Set the subject\'s table.json "source" '
+            "(or pass --layout / --files) to the layout its producer writes, or fix --source. "
+            "Nothing was read."
+        )
+
+
 class StorageError(AvrolakeError):
     """A source or destination URI could not be reached or written."""
 

@@ -52,6 +52,8 @@ def test_cli_lands_a_second_subject_from_s3_to_s3(s3_endpoint: S3Endpoint, s3_bu
         "files_decided_concurrently": 0,
         "late": [],
         "sweep": {},
+        "files_outside_layout": 0,
+        "outside_layout": [],
     }
     assert written.uri("clicks-v1-a.avro").startswith(f"s3://{s3_bucket}/raw/web/dt=2026-03-01/")
 

@@ -83,6 +83,8 @@ def summary_of(
         "files_decided_concurrently": 0,
         "late": [],
         "sweep": {},
+        "files_outside_layout": 0,
+        "outside_layout": [],
     }
 
 

@@ -173,6 +173,8 @@ def test_run_summary_accounts_for_every_file(lake: Lake) -> None:
         "files_decided_concurrently": 0,
         "late": [],
         "sweep": {},
+        "files_outside_layout": 0,
+        "outside_layout": [],
     }
 
 
@@ -371,6 +373,8 @@ def test_rerun_ingests_nothing(lake: Lake) -> None:
         "files_decided_concurrently": 0,
         "late": [],
         "sweep": {},
+        "files_outside_layout": 0,
+        "outside_layout": [],
     }
     assert sql(str(lake.table), "SELECT COUNT(*) n FROM t") == [{"n": 5}]
     assert sql(str(lake.default_quarantine), "SELECT COUNT(*) n FROM t") == [{"n": 1}]

@@ -11,6 +11,7 @@ import pytest
 from avrolake.config import Backfill
 from avrolake.ingest import SourceFile, discover, partition_hour, plan_groups
 from avrolake.ingest.plan import keeps
+from avrolake.registry import parse_layout
 from avrolake.storage import resolve
 
 pytestmark = pytest.mark.unit
@@ -170,9 +171,9 @@ def test_discover_reports_the_modification_time_in_ms(tmp_path: Path) -> None:
     assert found.mtime_ms == 1_772_359_200_123
 
 
-def test_discover_uses_the_suffix_of_the_backfill(tmp_path: Path) -> None:
+def test_discover_uses_the_file_filter_of_the_layout(tmp_path: Path) -> None:
     make_files(tmp_path / "raw", SOURCE_FILES)
-    found = discover(resolve(str(tmp_path / "raw")), Backfill(suffix=".txt"))
+    found = discover(resolve(str(tmp_path / "raw")), Backfill(), parse_layout("hive", ".txt"))
     assert [Path(f.uri).name for f in found] == ["notes.txt"]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from avrolake.config import registry_from_env
 from avrolake.generate import CODECS, GenerateSpec, generate
 from avrolake.registry import Registry
+from avrolake.registry.source_layout import PRESET_NAMES
 from avrolake.storage import S3Options, resolve
 
 
@@ -31,6 +32,20 @@ def register(commands: Any) -> None:
     cmd.add_argument("--codec", choices=CODECS, default="deflate")
     cmd.add_argument("--corrupt", type=int, default=0, help="broken files to add (default 0)")
     cmd.add_argument("--hours", type=int, default=3, help="spread files over this many hours")
+    cmd.add_argument(
+        "--layout",
+        choices=PRESET_NAMES,
+        default="hive",
+        help="name files as this producer does: hive (dt=/hour= folders, the default), "
+        "kafka-connect, kafka-connect-time (Kafka Connect's S3 sink), flink (FileSink), none",
+    )
+    cmd.add_argument("--topic", help="the topic in Kafka Connect names (default: the subject)")
+    cmd.add_argument(
+        "--in-progress",
+        action="store_true",
+        help="also leave one hidden in-progress file (.part-….inprogress.<uuid>), as a "
+        "producer does while it writes; rename it to finish it",
+    )
     cmd.add_argument("--json", action="store_true", help="print a JSON report as the last line")
     cmd.set_defaults(run=run)
 
@@ -61,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
         codec=args.codec,
         corrupt=args.corrupt,
         hours=args.hours,
+        layout=args.layout,
+        topic=args.topic or None,
+        in_progress=args.in_progress,
     )
 
     def progress(done: int, total: int) -> None:
@@ -77,4 +95,6 @@ def run(args: argparse.Namespace) -> int:
         for path in report.files:
             if path.corruption:
                 print(f"  corrupt ({path.corruption.value}): {path.path}")
+        for hidden in report.in_progress:
+            print(f"  in progress (hidden until renamed): {hidden}")
     return 0

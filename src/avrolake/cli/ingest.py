@@ -98,6 +98,7 @@ def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
         help="with --sweep auto: a sweep is full on UTC days whose ordinal is a multiple of "
         f"this (default {DEFAULT_FULL_SWEEP_DAYS}: Sundays; 1: every sweep is full)",
     )
+    add_layout_arguments(cmd)
     cmd.add_argument("--modified-after", type=_when, help="only objects modified at or after")
     cmd.add_argument("--modified-before", type=_when, help="only objects modified before")
     cmd.add_argument(
@@ -146,6 +147,21 @@ def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--json", action="store_true", help="print the run summary as the last line")
 
 
+def add_layout_arguments(cmd: argparse.ArgumentParser) -> None:
+    """--layout and --files: the source's layout, over the subject's table.json "source"."""
+    cmd.add_argument(
+        "--layout",
+        help="how the producer lays out files under --source: a preset (hive, kafka-connect, "
+        "kafka-connect-time, flink, none) or a pattern such as '{year}/{month}/{day}/{hour}' "
+        '(default: the subject\'s table.json "source", else hive)',
+    )
+    cmd.add_argument(
+        "--files",
+        help="which file names are source files: a glob ('part-*') or a suffix ('.avro') "
+        "(default: table.json, else the layout's: *.avro; everything for flink)",
+    )
+
+
 def _partitioning(args: argparse.Namespace) -> PartitionOverride:
     return PartitionOverride(args.partition_field, args.partition_column or None)
 
@@ -174,6 +190,8 @@ def config_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Inges
         lookback=None if args.lookback_hours is None else dt.timedelta(hours=args.lookback_hours),
         sweep=args.sweep is not None,
         sweep_mode=sweep_mode(args.sweep or "full", started_at, args.full_sweep_days),
+        layout=args.layout or None,
+        files=args.files or None,
     )
 
 
@@ -249,6 +267,13 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         f"{summary['files_deferred']} deferred, {summary['files_duplicate']} duplicate, "
         f"{summary.get('files_late', 0)} late"
     )
+    if summary.get("files_outside_layout"):
+        print(
+            f"{summary['files_outside_layout']} file(s) under the source do not match its "
+            "layout and were not read (see --layout / --files)"
+        )
+    for path in summary.get("outside_layout", []):
+        print(f"  outside the layout: {path}")
     print(
         f"records written: {summary['records_written']} "
         f"by writer version {summary['records_by_writer_version']}; "
@@ -260,6 +285,7 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         print(f"  duplicate of {d['copy_of']}: {d['path']}")
     for path in summary["deferred"]:
         print(f"  deferred (still being written?): {path}")
+
     if summary["files_decided_concurrently"]:
         print(
             f"a concurrent run committed first: {summary['files_decided_concurrently']} "

@@ -14,7 +14,9 @@ import fastavro
 
 from avrolake.generate.corrupt import CorruptionKind, corrupt
 from avrolake.generate.datum import random_datum
+from avrolake.generate.names import FileNames
 from avrolake.registry import SchemaVersion
+from avrolake.registry.source_layout import PRESET_NAMES
 from avrolake.storage import Location
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,15 @@ class GenerateSpec:
     start: datetime = DEFAULT_START
     hours: int = 3
     sync_interval: int = 64 * 1024
+    layout: str = "hive"  # a source layout preset: how files are named (generate/names.py)
+    topic: str | None = None  # Kafka Connect names: <topic>+<partition>+<offset> (subject)
+    in_progress: bool = False  # also leave one hidden in-progress file, as Flink does
 
     def __post_init__(self) -> None:
         if self.files < 0 or self.records < 1 or self.corrupt < 0 or self.hours < 1:
             raise ValueError("files and corrupt must be >= 0, records and hours >= 1")
+        if self.layout not in PRESET_NAMES:
+            raise ValueError(f"unknown layout {self.layout!r}; use one of {PRESET_NAMES}")
         if self.codec not in CODECS:
             raise ValueError(f"unknown codec {self.codec!r}; use one of {', '.join(CODECS)}")
 
@@ -53,6 +60,7 @@ class GeneratedFile:
 @dataclass
 class GenerateReport:
     files: list[GeneratedFile] = field(default_factory=list)
+    in_progress: list[str] = field(default_factory=list)  # hidden until renamed: not counted
 
     def records_by_version(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -66,6 +74,7 @@ class GenerateReport:
             "files_written": len(self.files),
             "corrupt_files": [f.path for f in self.files if f.corruption],
             "records_by_writer_version": self.records_by_version(),
+            "in_progress_files": list(self.in_progress),
         }
 
 
@@ -77,12 +86,14 @@ def generate(
 ) -> GenerateReport:
     """Write spec.files good files cycling through `versions`, then spec.corrupt broken ones.
 
-    Files are laid out by event hour, `dt=YYYY-MM-DD/hour=HH/`, as log shippers do.
+    Files are laid out by event hour and named as the producer of `spec.layout` names them
+    (generate/names.py): `dt=YYYY-MM-DD/hour=HH/…` by default, as log shippers do.
     """
     if not versions:
         raise ValueError("no schema versions to write with")
     rng = random.Random(spec.seed)
     report = GenerateReport()
+    names = FileNames(spec.layout, spec.topic or versions[0].subject, spec.seed, spec.records)
     target.ensure_dir()
     total = spec.files + spec.corrupt
     for index in range(total):
@@ -93,11 +104,16 @@ def generate(
         if index >= spec.files:
             kind = list(CorruptionKind)[(index - spec.files) % len(CorruptionKind)]
             data = corrupt(data, kind, rng)
-        name = _file_name(version, index, hour, kind)
-        path = target.write_bytes(name, data)
+        path = target.write_bytes(names.name(_stem(version, index, kind), index, hour), data)
         report.files.append(GeneratedFile(target.uri_of(path), version.version, spec.records, kind))
         if progress:
             progress(index + 1, total)
+    if spec.in_progress:
+        version = versions[total % len(versions)]
+        hour = spec.start + timedelta(hours=total % spec.hours)
+        data = encode_file(version, spec, rng, hour)
+        path = target.write_bytes(names.in_progress(_stem(version, total, None), total, hour), data)
+        report.in_progress.append(target.uri_of(path))
     log.info("wrote %d files (%d corrupt) to %s", total, spec.corrupt, target.uri)
     return report
 
@@ -121,11 +137,6 @@ def encode_file(
     return buffer.getvalue()
 
 
-def _file_name(
-    version: SchemaVersion, index: int, hour: datetime, kind: CorruptionKind | None
-) -> str:
-    prefix = hour.strftime("dt=%Y-%m-%d/hour=%H")
+def _stem(version: SchemaVersion, index: int, kind: CorruptionKind | None) -> str:
     stem = f"{version.subject}-v{version.version}-{index:05d}"
-    if kind is not None:
-        stem = f"{stem}-corrupt-{kind.value}"
-    return f"{prefix}/{stem}.avro"
+    return stem if kind is None else f"{stem}-corrupt-{kind.value}"

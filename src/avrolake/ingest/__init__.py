@@ -1,12 +1,20 @@
 """The ingestion job: plan (discover, group), worker (one group -> typed outcomes), job."""
 
 from avrolake.ingest.job import SerialRunner, Target, TaskRunner, resolve_target, run_ingest
-from avrolake.ingest.plan import SourceFile, discover, partition_hour, plan_groups
+from avrolake.ingest.plan import (
+    Listing,
+    SourceFile,
+    discover,
+    list_source,
+    partition_hour,
+    plan_groups,
+)
 from avrolake.ingest.summary import RunSummary
 from avrolake.ingest.worker import Landed, Outcome, Quarantined, WorkerContext, run_group
 
 __all__ = [
     "Landed",
+    "Listing",
     "Outcome",
     "Quarantined",
     "RunSummary",
@@ -16,6 +24,7 @@ __all__ = [
     "TaskRunner",
     "WorkerContext",
     "discover",
+    "list_source",
     "partition_hour",
     "plan_groups",
     "resolve_target",

@@ -23,8 +23,8 @@ from avrolake.decode import ReaderPlan, reader_plan
 from avrolake.errors import ConfigError, QuarantineKind
 from avrolake.ingest import finish
 from avrolake.ingest.evolve import needs_values, value_changes
-from avrolake.ingest.plan import SourceFile, discover, plan_groups
-from avrolake.ingest.summary import RunSummary
+from avrolake.ingest.plan import SourceFile, list_source, plan_groups
+from avrolake.ingest.summary import OUTSIDE_SHOWN, RunSummary
 from avrolake.ingest.work import Window, Work, plan_work, requeue_copies
 from avrolake.ingest.worker import (
     Deferred,
@@ -37,7 +37,7 @@ from avrolake.ingest.worker import (
 from avrolake.lake import TableRef, file_schema, table_schema
 from avrolake.lake.guards import check_targets
 from avrolake.lake.ledger import Ledger
-from avrolake.registry import Registry, TableSettings
+from avrolake.registry import Registry, SourceLayout, TableSettings
 from avrolake.storage import PROBLEMS, S3Options, resolve
 
 log = logging.getLogger(__name__)
@@ -170,13 +170,16 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
             f"source {config.source} does not exist (no such directory or bucket); check "
             "--source and, for S3, the endpoint and credentials. Nothing was created."
         )
-    window = run_window(config, target.settings)
+    layout = Registry(config.registry).source_layout(target.subject, config.layout, config.files)
+    window = run_window(config, target.settings, layout)
     ledger = Ledger(target.table, target.ledger)
     listed, mark = window.listed_from(source, ledger)
-    files = discover(listed, window.listing())
+    listing = list_source(listed, window.listing(), window.layout)
+    files = listing.files
     summary = RunSummary(config.run_id, files_seen=len(files))
     if window.sweep:
         summary.sweep = {"mode": window.mode, "after": mark}
+    _outside(summary, listing.outside, window.layout)
     table = target.table.open_or_create(
         target.schema,
         target.renames,
@@ -209,19 +212,32 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
         )
         outcomes += decoded
     if outcomes:
-        late = {f.uri for f in work.todo if window.late(f.uri, config.started_at)}
+        late = {f.uri for f in work.todo if window.late(f, config.started_at)}
         _finish(target, table, base_version, ledger, work, outcomes, orphans, late, config, summary)
     return summary
 
 
-def run_window(config: IngestConfig, settings: TableSettings) -> Window:
+def run_window(config: IngestConfig, settings: TableSettings, layout: SourceLayout) -> Window:
     """The partitions the run lists: the lookback is the run's (--lookback-hours), else the
     subject's table.json, else DEFAULT_LOOKBACK_HOURS."""
     lookback = config.lookback
     if lookback is None:
         hours = settings.lookback_hours
         lookback = dt.timedelta(hours=DEFAULT_LOOKBACK_HOURS if hours is None else hours)
-    return Window(config.backfill, lookback, config.sweep, config.sweep_mode)
+    return Window(config.backfill, lookback, config.sweep, config.sweep_mode, layout)
+
+
+def _outside(summary: RunSummary, outside: list[str], layout: SourceLayout) -> None:
+    """Files under the prefix outside the layout: counted and shown, never read."""
+    summary.files_outside_layout = len(outside)
+    summary.outside_layout = outside[:OUTSIDE_SHOWN]
+    if outside:
+        log.warning(
+            "%d file(s) under the source do not match the %s and were not read, such as: %s",
+            len(outside),
+            layout.describe(),
+            ", ".join(outside[:5]),
+        )
 
 
 def _log_plan(files: list[SourceFile], work: Work, settle_seconds: float) -> None:

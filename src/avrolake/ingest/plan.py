@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from avrolake.config import Backfill
-from avrolake.errors import QuarantineKind
-from avrolake.storage import Location
+from avrolake.errors import LayoutMismatchError, QuarantineKind
+from avrolake.registry.source_layout import Period, SourceLayout, hidden, parse_layout
+from avrolake.storage import Listed, Location
 
-_PARTITION = re.compile(r"(?:^|/)dt=(\d{4}-\d{2}-\d{2})(?:/hour=(\d{1,2}))?(?:/|$)")
+HIVE = parse_layout("hive")
+# a mismatch error shows this many of the keys found
+MISMATCH_EXAMPLES = 5
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class SourceFile:
     end: int | None = None
     part: int = 0
     parts: int = 1
+    period: Period | None = None  # the time its path holds, by the source's layout
 
 
 def splits(f: SourceFile, split_bytes: int) -> list[SourceFile]:
@@ -46,35 +49,28 @@ def splits(f: SourceFile, split_bytes: int) -> list[SourceFile]:
 
 
 def partition_hour(path: str) -> dt.datetime | None:
-    """The hour a dt=YYYY-MM-DD[/hour=HH] path holds (hour 0 when only the day is given).
+    """The hour a dt=YYYY-MM-DD[/hour=HH] path holds (hour 0 when only the day is given):
+    the `hive` layout's time of a path.
 
     None when the path has no such partition, or an impossible one (dt=2026-02-30, hour=24).
     """
-    match = _PARTITION.search(path)
-    if not match:
-        return None
-    try:
-        day = dt.datetime.strptime(match.group(1), "%Y-%m-%d").replace(tzinfo=dt.UTC)
-    except ValueError:  # dt=2026-02-30: not a date, so no partition
-        return None
-    hour = int(match.group(2) or 0)
-    return day + dt.timedelta(hours=hour) if hour < 24 else None
+    return HIVE.hour_of(path)
 
 
-def keeps(backfill: Backfill, path: str, mtime_ms: int | None) -> bool:
+def keeps(backfill: Backfill, path: str, mtime_ms: int | None, layout: SourceLayout = HIVE) -> bool:
     """Whether a file (path relative to the source) is inside the run's ranges.
 
-    Partition ranges use the dt=YYYY-MM-DD[/hour=HH] of the path; a path without one is
+    Partition ranges use the time the layout reads from the path (an hour, or a whole day
+    when the path names only a day: kept when it overlaps the range); a path without one is
     kept unless a partition range is given. Modification-time ranges use the store's mtime.
     """
-    if backfill.since or backfill.until:
-        hour = partition_hour(path)
-        if hour is None:
-            return False
-        if (backfill.since and hour < backfill.since) or (
-            backfill.until and hour >= backfill.until
-        ):
-            return False
+    return _in_ranges(backfill, layout.period_of(path), mtime_ms)
+
+
+def _in_ranges(backfill: Backfill, period: Period | None, mtime_ms: int | None) -> bool:
+    ranged = backfill.since or backfill.until
+    if ranged and (period is None or not period.overlaps(backfill.since, backfill.until)):
+        return False
     if mtime_ms is not None and (backfill.modified_after or backfill.modified_before):
         mtime = dt.datetime.fromtimestamp(mtime_ms / 1000, tz=dt.UTC)
         if backfill.modified_after and mtime < backfill.modified_after:
@@ -84,23 +80,63 @@ def keeps(backfill: Backfill, path: str, mtime_ms: int | None) -> bool:
     return True
 
 
-def discover(source: Location, backfill: Backfill) -> list[SourceFile]:
+@dataclass
+class Listing:
+    """What a listing of the source found: the files inside the run's ranges, and the
+    visible files outside the layout (a name the filter refuses; in a run that selects by
+    time, a path without the layout's time). Hidden and in-progress files are in neither."""
+
+    files: list[SourceFile] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+
+def discover(source: Location, backfill: Backfill, layout: SourceLayout = HIVE) -> list[SourceFile]:
     """Every file below the source inside the run's ranges, in path order."""
-    files = []
-    for info in source.list_files(backfill.suffix):
-        mtime_ms = int(info.mtime_ns // 1_000_000) if info.mtime_ns is not None else None
+    return list_source(source, backfill, layout).files
+
+
+def list_source(source: Location, backfill: Backfill, layout: SourceLayout = HIVE) -> Listing:
+    """List the source once and sort each entry by the layout (docs/cli.md, `--layout`).
+
+    Raises LayoutMismatchError when the prefix holds visible files and none of them matches
+    the layout: a wrong layout never passes for an empty run.
+    """
+    by_time = layout.timed and bool(backfill.since or backfill.until)
+    ranges = backfill if by_time else replace(backfill, since=None, until=None)
+    listing, visible, matched = Listing(), 0, 0
+    shown: list[str] = []  # the first keys found, for a mismatch error
+    for info in source.list_files():
         relative = info.path[len(source.path) :].lstrip("/")
-        if keeps(backfill, relative, mtime_ms):
-            files.append(
-                SourceFile(
-                    source.uri_of(info.path),
-                    info.path,
-                    int(info.size or 0),
-                    mtime_ms,
-                    info.problem,
-                )
-            )
-    return files
+        if hidden(relative):
+            continue  # hidden or in progress: a source file once renamed
+        visible += 1
+        if len(shown) < MISMATCH_EXAMPLES:
+            shown.append(relative)
+        period = layout.period_of(relative)
+        named = info.problem is QuarantineKind.UNLISTABLE or layout.wants(relative)
+        if not named or (by_time and period is None):
+            listing.outside.append(source.uri_of(info.path))
+            continue
+        matched += 1
+        mtime_ms = int(info.mtime_ns // 1_000_000) if info.mtime_ns is not None else None
+        if _in_ranges(ranges, period, mtime_ms):
+            listing.files.append(_source_file(source, info, mtime_ms, period))
+    if visible and not matched:
+        raise LayoutMismatchError(source.uri, layout.describe(), shown, visible)
+    return listing
+
+
+def _source_file(
+    source: Location, info: Listed, mtime_ms: int | None, period: Period | None
+) -> SourceFile:
+    return SourceFile(
+        source.uri_of(info.path),
+        info.path,
+        int(info.size or 0),
+        mtime_ms,
+        info.problem,
+        period=period,
+    )
 
 
 def plan_groups(

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# the run summary lists at most this many of the files outside the source's layout
+OUTSIDE_SHOWN = 20
+
 
 @dataclass
 class RunSummary:
@@ -34,6 +37,10 @@ class RunSummary:
     # a sweep's listing: {"mode": "full"|"new", "after": the mark (new: keys after it)}; {}
     # for an interval run
     sweep: dict[str, str | None] = field(default_factory=dict)
+    # files under the source that do not match its layout (not read, not in files_seen);
+    # `outside_layout` shows the first OUTSIDE_SHOWN by path
+    files_outside_layout: int = 0
+    outside_layout: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

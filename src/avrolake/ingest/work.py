@@ -10,12 +10,12 @@ from dataclasses import dataclass, field, replace
 
 from avrolake.config import Backfill, SweepMode
 from avrolake.errors import QuarantineKind
-from avrolake.ingest.plan import SourceFile, partition_hour
+from avrolake.ingest.plan import HIVE, SourceFile
 from avrolake.lake.ledger import Ledger, LedgerEntry, LedgerState, SourceStatus
 from avrolake.lake.sweep_mark import sweep_mark
+from avrolake.registry import SourceLayout
 from avrolake.storage import Location
 
-HOUR = dt.timedelta(hours=1)
 log = logging.getLogger(__name__)
 
 
@@ -23,13 +23,16 @@ log = logging.getLogger(__name__)
 class Window:
     """The partitions a run lists: its own interval [since, until), plus `lookback` before
     it for late files; a sweep lists everything (`mode` full), or only the keys after the
-    ledger's mark (`mode` new: `listed_from`). Files of partitions before `since` (for a
-    sweep: whose hour and lookback had passed when the run started) are late."""
+    ledger's mark (`mode` new: `listed_from`); an interval run of a layout with no time in
+    the path lists everything too (the ledger tells what is new). Files whose path's period
+    ended before `since` (for a sweep: whose period and lookback had passed when the run
+    started) are late."""
 
     backfill: Backfill
     lookback: dt.timedelta
     sweep: bool = False
     mode: SweepMode = "full"
+    layout: SourceLayout = HIVE
 
     @property
     def reads_whole_ledger(self) -> bool:
@@ -49,20 +52,19 @@ class Window:
 
     def listing(self) -> Backfill:
         """The ranges discovery lists."""
-        if self.sweep:
+        if self.sweep or not self.layout.timed:
             return replace(self.backfill, since=None, until=None)
         if self.backfill.since is None:
             return self.backfill
         return replace(self.backfill, since=self.backfill.since - self.lookback)
 
-    def late(self, uri: str, started_at: dt.datetime) -> bool:
-        """Whether a file (by its dt=/hour= partition) is late for this run."""
-        hour = partition_hour(uri)
-        if hour is None:
+    def late(self, f: SourceFile, started_at: dt.datetime) -> bool:
+        """Whether a file (by the period its path holds) is late for this run."""
+        if f.period is None:
             return False
         if self.sweep:
-            return hour + HOUR + self.lookback <= started_at
-        return self.backfill.since is not None and hour < self.backfill.since
+            return f.period.end + self.lookback <= started_at
+        return self.backfill.since is not None and f.period.end <= self.backfill.since
 
 
 @dataclass

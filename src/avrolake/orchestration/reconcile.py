@@ -16,9 +16,10 @@ from typing import Any
 
 from avrolake.config import DEFAULT_LOOKBACK_HOURS, Backfill
 from avrolake.errors import AvrolakeError, ReconciliationError
-from avrolake.ingest import discover
+from avrolake.ingest import list_source
+from avrolake.ingest.plan import HIVE
 from avrolake.lake import Ledger, SourceStatus, TableRef, count_by_version, source_rows
-from avrolake.registry import Registry
+from avrolake.registry import Registry, SourceLayout
 from avrolake.report import write_table_report
 from avrolake.storage import resolve
 
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 class Reconciliation:
     interval: str
     files_seen: int = 0  # of the interval and its lookback
-    lookback_from: str = ""  # the window checked: [lookback_from, interval end)
+    lookback_from: str = ""  # the window checked: [lookback_from, interval end); "": all
     files_landed: int = 0
     files_quarantined: int = 0
     files_duplicate: int = 0
@@ -51,21 +52,33 @@ def reconcile_interval(
     until: dt.datetime,
     max_quarantined: int,
     lookback: dt.timedelta = dt.timedelta(hours=DEFAULT_LOOKBACK_HOURS),
+    layout: SourceLayout = HIVE,
 ) -> Reconciliation:
     """Raise ReconciliationError unless every file of [since - lookback, until) landed as it
     is now (a file changed since it landed counts as missing), was quarantined or is a
     duplicate, and at most max_quarantined were quarantined; below that, quarantines are
     logged as warnings. The lookback is the ingest run's: late files it should have landed
-    are checked too.
+    are checked too. The interval's files are the ones the source's `layout` dates in it;
+    a layout with no time in the path checks every file under the prefix. A layout that
+    matches no file of a non-empty prefix raises LayoutMismatchError, as the ingest does.
     """
     start = since - lookback
-    files = discover(resolve(source, table.s3), Backfill(since=start, until=until))
+    listing = list_source(resolve(source, table.s3), Backfill(since=start, until=until), layout)
+    files = listing.files
     uris = {f.uri for f in files}
     report = Reconciliation(
         f"[{since.isoformat()}, {until.isoformat()})",
         files_seen=len(files),
-        lookback_from=start.isoformat(),
+        lookback_from=start.isoformat() if layout.timed else "",
     )
+    if listing.outside:  # not the interval's files: never read, so never missing
+        log.warning(
+            "%d file(s) under %s do not match its %s, such as: %s",
+            len(listing.outside),
+            source,
+            layout.describe(),
+            ", ".join(listing.outside[:5]),
+        )
     ledger = Ledger(table)
     main = table.load()
     if main is not None:
@@ -124,6 +137,15 @@ def interval_lookback(registry: Path, subject: str | None, hours: str | None) ->
     return dt.timedelta(hours=DEFAULT_LOOKBACK_HOURS if stored is None else stored)
 
 
+def interval_layout(
+    registry: Path, subject: str | None, layout: str | None = None, files: str | None = None
+) -> SourceLayout:
+    """The layout the interval's ingest run used: `layout`/`files` (its --layout/--files),
+    else the subject's table.json "source", else the `hive` preset."""
+    reg = Registry(registry)
+    return reg.source_layout(reg.resolve_subject(subject), layout, files)
+
+
 def _judge(report: Reconciliation, max_quarantined: int, table: str) -> None:
     if report.leftover_rows:
         raise ReconciliationError(
@@ -136,8 +158,12 @@ def _judge(report: Reconciliation, max_quarantined: int, table: str) -> None:
     if report.unaccounted:
         raise ReconciliationError(
             f"{len(report.unaccounted)} of {report.files_seen} file(s) of {report.interval} "
-            f"and its lookback (from {report.lookback_from}) are "
-            "neither in the table nor in quarantine (was the ingest task skipped, or did files "
+            + (
+                f"and its lookback (from {report.lookback_from}) are "
+                if report.lookback_from
+                else "(every file under the prefix: its layout has no time in the path) are "
+            )
+            + "neither in the table nor in quarantine (was the ingest task skipped, or did files "
             "arrive after it ran? re-run the interval): " + ", ".join(report.unaccounted[:10])
         )
     if report.files_quarantined > max_quarantined:

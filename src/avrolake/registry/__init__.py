@@ -1,5 +1,6 @@
 """The schema registry: parsed schemas, canonical forms, fingerprints, versions on disk."""
 
+from avrolake.registry.source_layout import SourceLayout, parse_layout
 from avrolake.registry.store import (
     Registry,
     SchemaVersion,
@@ -14,10 +15,12 @@ __all__ = [
     "Registry",
     "Schema",
     "SchemaVersion",
+    "SourceLayout",
     "SubjectViolation",
     "TableSettings",
     "canonical_form",
     "load_schema",
+    "parse_layout",
     "parse_schema",
     "schema_fingerprint",
     "timestamp_fields",

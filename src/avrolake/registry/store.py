@@ -19,6 +19,7 @@ from avrolake.compatibility import CompatibilityLevel, LevelViolation, check_lev
 from avrolake.config import NO_OVERRIDE, PartitionOverride
 from avrolake.errors import RegistryError, UnlandableSchemaError
 from avrolake.registry.landable import LandingProblem, landing_problems
+from avrolake.registry.source_layout import SourceLayout, layout_from_settings
 from avrolake.registry.table_settings import (
     TableSettings,
     read_settings_file,
@@ -162,6 +163,13 @@ class Registry:
         assert isinstance(reader, Record)
         stored = read_settings_file(self.root / subject)
         return resolve_table_settings(subject, reader, stored, override)
+
+    def source_layout(
+        self, subject: str, layout: str | None = None, files: str | None = None
+    ) -> SourceLayout:
+        """Where the subject's producer puts its files: `layout`/`files` (the command line)
+        over table.json's "source" over the `hive` preset (docs/registry.md)."""
+        return layout_from_settings(read_settings_file(self.root / subject), layout, files)
 
     def versions(self, subject: str) -> list[SchemaVersion]:
         if subject not in self._versions:
