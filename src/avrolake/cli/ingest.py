@@ -225,16 +225,18 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from avrolake.ingest import run_ingest
-    from avrolake.spark.runner import SparkRunner
-    from avrolake.spark.session import SessionHolder, spark_environment
+    from avrolake.spark.runner import PROGRESS_SECONDS, SparkRunner
+    from avrolake.spark.session import SessionHolder, spark_environment, worker_python
 
     if not args.skip_schema_gate:
         schema_gate(args.registry, args.subject or None)
     config = config_from_args(args, dict(os.environ))
-    spark_environment(os.environ, config.master, sys.executable)
-    session = SessionHolder(config.master, sys.executable)
+    python = worker_python(os.environ, None, sys.executable)  # the user's choice, else ours
+    spark_environment(os.environ, config.master, python)
+    session = SessionHolder(config.master, python)
     try:
-        summary = run_ingest(config, SparkRunner(session))
+        progress = None if args.json else PROGRESS_SECONDS  # --json: no progress lines
+        summary = run_ingest(config, SparkRunner(session, progress))
     finally:
         session.stop()  # before the summary: spark-submit merges stderr into stdout
     print_summary(summary.as_dict(), as_json=args.json)

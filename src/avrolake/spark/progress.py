@@ -1,0 +1,62 @@
+"""Progress of the ingest tasks on the driver: each finished task adds what it did to an
+accumulator, and a thread logs `progress_line` every few seconds (docs/cli.md#progress).
+
+Spark hands a task's accumulator updates to the driver when the task ends, so progress moves
+per finished task: `--split-mb` (smaller tasks) makes it finer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pyspark.accumulators import AccumulatorParam
+
+from avrolake.ingest.progress import Progress, progress_line
+
+log = logging.getLogger(__name__)
+
+
+class ProgressParam(AccumulatorParam[Progress]):
+    def zero(self, value: Progress) -> Progress:
+        return Progress()
+
+    def addInPlace(self, value1: Progress, value2: Progress) -> Progress:
+        return value1.plus(value2)
+
+
+@contextmanager
+def logged_progress(
+    spark: Any, label: str, total: Progress, every_s: float | None
+) -> Iterator[Any]:
+    """An accumulator for the tasks to add their `Progress` to; while the block runs, a line
+    every `every_s` seconds, and one at the end (None: nothing logged)."""
+    context = spark.sparkContext
+    done = context.accumulator(Progress(), ProgressParam())
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def running() -> int:
+        tracker = context.statusTracker()
+        stages = [tracker.getStageInfo(s) for s in tracker.getActiveStageIds()]
+        return sum(s.numActiveTasks for s in stages if s is not None)
+
+    def report() -> None:
+        while every_s is not None and not stop.wait(every_s):
+            elapsed = time.monotonic() - started
+            log.info("%s", progress_line(label, done.value, total, elapsed, running()))
+
+    thread = threading.Thread(target=report, name="avrolake-progress", daemon=True)
+    thread.start()
+    try:
+        yield done
+    finally:
+        stop.set()
+        thread.join(timeout=1)
+    if every_s is not None:
+        elapsed = time.monotonic() - started
+        log.info("%s", progress_line(label, done.value, total, elapsed, None))
