@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from avrolake.ingest.plan import SourceFile, splits
-from avrolake.ingest.progress import Progress, planned, progress_line, progress_of
-from avrolake.ingest.worker import Deferred, Landed
+from avrolake.ingest.progress import Progress, note, noted, planned, progress_line, progress_of
 
 pytestmark = pytest.mark.unit
 MB = 1_000_000
-
-
-def landed(uri: str, records: int) -> Landed:
-    return Landed(uri, 0, records, 1, "fp", ())
 
 
 @pytest.mark.parametrize(
@@ -57,13 +54,20 @@ def test_a_split_file_counts_once_when_all_its_splits_are_done() -> None:
     small = SourceFile("s3://b/small.avro", "b/small.avro", 50, None)
     groups = [[pieces[0], small], [pieces[1]], [pieces[2]]]
     assert planned(groups) == Progress(2.0, 0, 350)
-    first = progress_of(groups[0], [landed(big.uri, 10), landed(small.uri, 5)])
+    first = progress_of(groups[0], 15)
     assert (round(first.files, 6), first.records, first.bytes) == (1.333333, 15, 150)
-    rest = [progress_of(g, [landed(big.uri, 10)]) for g in groups[1:]]
+    rest = [progress_of(g, 10) for g in groups[1:]]
     total = first.plus(rest[0]).plus(rest[1])
     assert (int(total.files + 1e-6), total.records, total.bytes) == (2, 35, 350)
 
 
-def test_files_that_land_no_records_still_count_as_done() -> None:
-    f = SourceFile("/raw/a.avro", "/raw/a.avro", 80, None)
-    assert progress_of([f], [Deferred(f.uri, "changed while read")]) == Progress(1.0, 0, 80)
+def test_noted_files_count_once_even_when_a_retried_task_notes_them_again(
+    tmp_path: Path,
+) -> None:
+    a = SourceFile("/raw/a.avro", "/raw/a.avro", 80, None)
+    pieces = splits(SourceFile("/raw/b.avro", "/raw/b.avro", 200, None), 100)
+    note(str(tmp_path), a, 7)
+    note(str(tmp_path), pieces[1], 3)
+    note(str(tmp_path), a, 7)  # the task failed after it, and its retry read `a` again
+    (tmp_path / "other.jsonl").write_text('["/raw/b.avro", 0, 0.5, 4, 100]\n["/raw/c.av')
+    assert noted(str(tmp_path)) == Progress(2.0, 14, 280)

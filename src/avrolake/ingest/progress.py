@@ -1,19 +1,23 @@
 """How far a run's decoding is: files, records and bytes done of the total, and the rate.
 
-Pure: the Spark runner adds up each finished task's `Progress` (an accumulator) and logs
-`progress_line` (docs/cli.md#progress). A split file counts as a fraction of a file per
-split. The records of the files not yet read are not known before they are decoded (Avro
-headers hold no count), so while the run goes the total is estimated from the bytes done
-(`~`), and it is exact once every file is done.
+The Spark runner adds up each finished task's `Progress` (an accumulator) and logs
+`progress_line` (docs/cli.md#progress). In local mode the tasks also `note` each file as it
+is done in a folder the driver reads (`noted`), so the line moves per file, not per task.
+A split file counts as a fraction of a file per split. The records of the files not yet
+read are not known before they are decoded (Avro headers hold no count), so while the run
+goes the total is estimated from the bytes done (`~`), and it is exact once every file is
+done.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 from avrolake.ingest.plan import SourceFile
-from avrolake.ingest.worker import Landed, Outcome
 
 
 class Progress(NamedTuple):
@@ -39,13 +43,37 @@ def planned(groups: Sequence[Sequence[SourceFile]]) -> Progress:
     return Progress(float(len({f.uri for f in pieces})), 0, sum(piece_bytes(f) for f in pieces))
 
 
-def progress_of(group: Sequence[SourceFile], outcomes: Sequence[Outcome]) -> Progress:
+def progress_of(group: Sequence[SourceFile], records: int) -> Progress:
     """What one task did: its files (and splits), their bytes, and the records it landed."""
-    return Progress(
-        sum(1 / f.parts for f in group),
-        sum(o.records for o in outcomes if isinstance(o, Landed)),
-        sum(piece_bytes(f) for f in group),
-    )
+    return Progress(sum(1 / f.parts for f in group), records, sum(piece_bytes(f) for f in group))
+
+
+def note(folder: str, source: SourceFile, records: int) -> None:
+    """Append one done file (or split) to this worker process's file in `folder`."""
+    line = json.dumps([source.uri, source.part, 1 / source.parts, records, piece_bytes(source)])
+    with open(Path(folder) / f"{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
+        out.write(line + "\n")
+
+
+def noted(folder: str) -> Progress:
+    """The files (and splits) noted in `folder`, each once (a retried task notes again)."""
+    done: dict[tuple[str, int], Progress] = {}
+    for path in Path(folder).glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                uri, part, files, records, size = json.loads(line)
+            except ValueError:  # a line being written
+                continue
+            done[(uri, part)] = Progress(files, records, size)
+    total = Progress()
+    for item in done.values():
+        total = total.plus(item)
+    return total
+
+
+def most(a: Progress, b: Progress) -> Progress:
+    """The further of two counts of the same run, field by field."""
+    return Progress(max(a.files, b.files), max(a.records, b.records), max(a.bytes, b.bytes))
 
 
 def progress_line(

@@ -1,8 +1,10 @@
 """Progress of the ingest tasks on the driver: each finished task adds what it did to an
 accumulator, and a thread logs `progress_line` every few seconds (docs/cli.md#progress).
 
-Spark hands a task's accumulator updates to the driver when the task ends, so progress moves
-per finished task: `--split-mb` (smaller tasks) makes it finer.
+Spark hands a task's accumulator updates to the driver when the task ends, so on a cluster
+progress moves per finished task (`--split-mb`, smaller tasks, makes it finer). In local mode
+the tasks run on this machine and also note each file as it is done in a folder
+(`ingest.progress.note`), so there the line moves per file.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from pyspark.accumulators import AccumulatorParam
 
-from avrolake.ingest.progress import Progress, progress_line
+from avrolake.ingest.progress import Progress, most, noted, progress_line
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +33,11 @@ class ProgressParam(AccumulatorParam[Progress]):
 
 @contextmanager
 def logged_progress(
-    spark: Any, label: str, total: Progress, every_s: float | None
+    spark: Any, label: str, total: Progress, every_s: float | None, folder: str | None = None
 ) -> Iterator[Any]:
     """An accumulator for the tasks to add their `Progress` to; while the block runs, a line
-    every `every_s` seconds, and one at the end (None: nothing logged)."""
+    every `every_s` seconds, and one at the end (None: nothing logged). `folder`: where the
+    tasks note each file done (local mode), read as well."""
     context = spark.sparkContext
     done = context.accumulator(Progress(), ProgressParam())
     started = time.monotonic()
@@ -45,10 +48,13 @@ def logged_progress(
         stages = [tracker.getStageInfo(s) for s in tracker.getActiveStageIds()]
         return sum(s.numActiveTasks for s in stages if s is not None)
 
+    def so_far() -> Progress:
+        return done.value if folder is None else most(done.value, noted(folder))
+
     def report() -> None:
         while every_s is not None and not stop.wait(every_s):
             elapsed = time.monotonic() - started
-            log.info("%s", progress_line(label, done.value, total, elapsed, running()))
+            log.info("%s", progress_line(label, so_far(), total, elapsed, running()))
 
     thread = threading.Thread(target=report, name="avrolake-progress", daemon=True)
     thread.start()
@@ -59,4 +65,4 @@ def logged_progress(
         thread.join(timeout=1)
     if every_s is not None:
         elapsed = time.monotonic() - started
-        log.info("%s", progress_line(label, done.value, total, elapsed, None))
+        log.info("%s", progress_line(label, so_far(), total, elapsed, None))

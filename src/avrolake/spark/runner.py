@@ -8,9 +8,12 @@ records and bytes it did to the run's progress (spark/progress.py).
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from dataclasses import replace
 from typing import Any
 
-from avrolake.ingest import Outcome, SourceFile, WorkerContext, run_group
+from avrolake.ingest import Landed, Outcome, SourceFile, WorkerContext, run_group
 from avrolake.ingest.progress import planned, progress_of
 from avrolake.spark.progress import logged_progress
 from avrolake.spark.session import SessionHolder
@@ -35,13 +38,26 @@ class SparkRunner:
         if not groups:
             return []
         spark = self._session()
+        local = str(spark.sparkContext.master).startswith("local")
+        # local mode: the tasks run on this machine and note each file done (per-file progress)
+        folder = tempfile.mkdtemp(prefix="avrolake-progress-") if local else None
+        if self.progress_every is not None and folder is not None:
+            ctx = replace(ctx, progress_dir=folder)
         rdd = spark.sparkContext.parallelize(groups, numSlices=len(groups))
-        with logged_progress(spark, "ingest", planned(groups), self.progress_every) as done:
+        total = planned(groups)
+        try:
+            with logged_progress(
+                spark, "ingest", total, self.progress_every, ctx.progress_dir
+            ) as done:
 
-            def task(group: list[SourceFile]) -> list[Outcome]:
-                outcomes = run_group(group, ctx)
-                done.add(progress_of(group, outcomes))
-                return outcomes
+                def task(group: list[SourceFile]) -> list[Outcome]:
+                    outcomes = run_group(group, ctx)
+                    records = sum(o.records for o in outcomes if isinstance(o, Landed))
+                    done.add(progress_of(group, records))
+                    return outcomes
 
-            per_group: list[list[Outcome]] = rdd.map(task).collect()
+                per_group: list[list[Outcome]] = rdd.map(task).collect()
+        finally:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
         return [outcome for outcomes in per_group for outcome in outcomes]
