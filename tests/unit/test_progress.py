@@ -14,33 +14,36 @@ MB = 1_000_000
 
 
 @pytest.mark.parametrize(
-    ("done", "running", "line"),
+    ("done", "running", "rate", "line"),
     [
         pytest.param(
             Progress(0, 0, 0),
             2,
+            0.0,
             "ingest: 0/50 files, 0/? records, 0/1290 MB, 0 records/s, 2 task(s) running",
             id="nothing-done-yet-the-records-total-is-unknown",
         ),
         pytest.param(
             Progress(12, 2_400_000, 310 * MB),
             2,
-            "ingest: 12/50 files, 2.4M/~10.0M records, 310/1290 MB, 24k records/s, "
+            95_000.0,  # while running: the last interval's rate
+            "ingest: 12/50 files, 2.4M/~10.0M records, 310/1290 MB, 95k records/s, "
             "2 task(s) running",
             id="while-running-the-records-total-is-estimated-from-the-bytes",
         ),
         pytest.param(
             Progress(50, 9_876_543, 1290 * MB),
             None,
+            None,  # at the end: the average over the whole run
             "ingest: 50/50 files, 9.9M/9.9M records, 1290/1290 MB, 99k records/s, done in 100 s",
             id="at-the-end-every-total-is-exact",
         ),
     ],
 )
 def test_progress_line_counts_files_records_and_bytes_of_the_total(
-    done: Progress, running: int | None, line: str
+    done: Progress, running: int | None, rate: float | None, line: str
 ) -> None:
-    assert progress_line("ingest", done, Progress(50, 0, 1290 * MB), 100.0, running) == line
+    assert progress_line("ingest", done, Progress(50, 0, 1290 * MB), 100.0, running, rate) == line
 
 
 def test_small_runs_show_exact_counts_and_tenths_of_a_megabyte() -> None:

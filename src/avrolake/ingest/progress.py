@@ -77,10 +77,16 @@ def most(a: Progress, b: Progress) -> Progress:
 
 
 def progress_line(
-    label: str, done: Progress, total: Progress, seconds: float, running: int | None
+    label: str,
+    done: Progress,
+    total: Progress,
+    seconds: float,
+    running: int | None,
+    rate: float | None = None,
 ) -> str:
     """`ingest: 12/50 files, 2.4M/~10.0M records, 310/1290 MB, 95k records/s, 2 task(s)
-    running`; when `running` is None (the end): `…, done in 105 s`."""
+    running`; when `running` is None (the end): `…, done in 105 s`. `rate`: records per
+    second (None: the average over `seconds`)."""
     finished = done.bytes >= total.bytes
     if finished or done.bytes == 0:
         records = "?" if not finished else _count(done.records)
@@ -88,7 +94,8 @@ def progress_line(
         records = "~" + _count(round(done.records * total.bytes / done.bytes))
     mb = 1e6
     digits = 1 if total.bytes < 10 * mb else 0
-    rate = done.records / seconds if seconds > 0 else 0.0
+    if rate is None:
+        rate = done.records / seconds if seconds > 0 else 0.0
     tail = f"done in {seconds:.0f} s" if running is None else f"{running} task(s) running"
     return (
         f"{label}: {int(done.files + 1e-6)}/{int(total.files + 1e-6)} files, "

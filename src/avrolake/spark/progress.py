@@ -52,9 +52,13 @@ def logged_progress(
         return done.value if folder is None else most(done.value, noted(folder))
 
     def report() -> None:
+        before = 0
         while every_s is not None and not stop.wait(every_s):
-            elapsed = time.monotonic() - started
-            log.info("%s", progress_line(label, so_far(), total, elapsed, running()))
+            now = so_far()  # the rate of the last interval; the last line has the average
+            rate = (now.records - before) / every_s
+            line = progress_line(label, now, total, time.monotonic() - started, running(), rate)
+            log.info("%s", line)
+            before = now.records
 
     thread = threading.Thread(target=report, name="avrolake-progress", daemon=True)
     thread.start()
