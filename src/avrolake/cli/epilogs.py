@@ -25,7 +25,7 @@ EPILOGS: dict[str, tuple[str | None, str]] = {
     ),
     "compat": (
         "the reader cannot read the writer's data",
-        "avrolake compat --reader schemas/log_event/v3.avsc --writer schemas/log_event/v1.avsc",
+        "avrolake compat --reader v3.avsc --writer v1.avsc --json",
     ),
     "schemas": (
         "schemas check found a version that breaks its level",
@@ -36,8 +36,8 @@ EPILOGS: dict[str, tuple[str | None, str]] = {
         "avrolake schemas check --registry schemas --json",
     ),
     "schemas list": (None, "avrolake schemas list --registry schemas"),
-    "schemas show": (None, "avrolake schemas show log_event --version 2 --canonical"),
-    "schemas diff": (None, "avrolake schemas diff log_event 1 3"),
+    "schemas show": (None, "avrolake schemas show my_subject --version 2 --canonical"),
+    "schemas diff": (None, "avrolake schemas diff my_subject 1 3"),
     "generate": (None, "avrolake generate --out .demo/raw --files 50 --records 100000"),
     "ingest": (
         "the schema gate failed, the table needs `avrolake migrate`, or other runs kept "

@@ -41,11 +41,11 @@ def register(commands: Any) -> None:
     listing = add("list", "list subjects, versions, levels and fingerprints", run_list)
     listing.add_argument("--json", action="store_true", help="print JSON")
     show = add("show", "print one version of a subject", run_show)
-    show.add_argument("subject", help="the subject, e.g. log_event")
+    show.add_argument("subject", help="the subject: one folder of the registry")
     show.add_argument("--version", type=int, help="version number (default: latest)")
     show.add_argument("--canonical", action="store_true", help="print the Parsing Canonical Form")
     diff = add("diff", "what changed between two versions of a subject", run_diff)
-    diff.add_argument("subject", help="the subject, e.g. log_event")
+    diff.add_argument("subject", help="the subject: one folder of the registry")
     diff.add_argument("old", type=int, help="older version number")
     diff.add_argument("new", type=int, help="newer version number")
 
