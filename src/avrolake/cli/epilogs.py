@@ -15,8 +15,9 @@ from importlib import metadata
 from avrolake.errors import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 
 USAGE_ERROR = "a usage or configuration error (bad flags, registry, table or storage)"
+UNEXPECTED = "an unexpected error (avrolake: error: <its type>: …)"
 
-# command path -> (what exit 1 means for it, or None when it never exits 1; one example)
+# command path -> (what exit 1 means for it besides an unexpected error, or None; one example)
 EPILOGS: dict[str, tuple[str | None, str]] = {
     "": (
         "a data or gate violation: fix the input, not the command (each command's --help says "
@@ -40,8 +41,9 @@ EPILOGS: dict[str, tuple[str | None, str]] = {
     "schemas diff": (None, "avrolake schemas diff my_subject 1 3"),
     "generate": (None, "avrolake generate --out .demo/raw --files 50 --records 100000"),
     "ingest": (
-        "the schema gate failed, the table needs `avrolake migrate`, or other runs kept "
-        "winning the commit",
+        "the schema gate failed, the reader schema cannot be landed, the table needs "
+        "`avrolake migrate` or has a feature avrolake cannot write, other runs kept winning "
+        "the commit",
         "avrolake ingest --source s3://raw/logs --table s3://lake/logs --json",
     ),
     "status": (None, "avrolake status --table s3://lake/logs --json"),
@@ -73,11 +75,11 @@ def version_line() -> str:
 
 def epilog(path: str) -> str:
     exit_1, example = EPILOGS[path]
-    meanings = {EXIT_OK: "ok", EXIT_VIOLATION: exit_1, EXIT_USAGE: USAGE_ERROR}
+    violation = f"{exit_1}, or {UNEXPECTED}" if exit_1 else UNEXPECTED
+    meanings = {EXIT_OK: "ok", EXIT_VIOLATION: violation, EXIT_USAGE: USAGE_ERROR}
     codes = [
         textwrap.fill(text, 78, initial_indent=f"  {code}  ", subsequent_indent=" " * 5)
         for code, text in meanings.items()
-        if text is not None
     ]
     return "\n".join(["exit codes:", *codes, "", "example:", f"  {example}"])
 
