@@ -83,8 +83,9 @@ def test_scan_finds_every_way_to_reach_the_environment(source: str, lines: list[
 
 
 def test_scan_finds_the_environment_reads_of_the_entry_points() -> None:
-    """The scan is not blind: the data source's reads of os.environ (registry, S3) are found."""
-    assert len(reads_in(PACKAGE / "spark" / "source.py")) == 2
+    """The scan is not blind: the data source's reads of os.environ (registry, S3, the
+    workers' Python) are found."""
+    assert len(reads_in(PACKAGE / "spark" / "source.py")) == 3
     assert reads_in(PACKAGE / "cli" / "ingest.py") != []
 
 

@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from avrolake.cli import compat, generate, ingest, maintain, quarantine, report, schemas
+from avrolake.cli import compat, epilogs, generate, ingest, maintain, quarantine, report, schemas
 from avrolake.errors import EXIT_USAGE, EXIT_VIOLATION, AvrolakeError
 from avrolake.storage import S3Options
 from avrolake.storage_errors import explain, strip_ansi
@@ -23,7 +23,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="avrolake",
         description="Land mixed-version Avro logs in Delta Lake, resolved by Avro's rules.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=epilogs.version_line(),
+        help="print the versions of avrolake, pyspark and deltalake, and exit",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log debug detail (default: INFO and up)"
+    )
     parser.add_argument(
         "--debug",
         action="store_true",
@@ -38,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine.register(commands)
     maintain.register(commands)
     report.register(commands)
+    epilogs.apply(parser)  # every command's --help ends with its exit codes and an example
     return parser
 
 

@@ -23,15 +23,31 @@ def register(commands: Any) -> None:
         description="Write seeded, mixed-version Avro log files for demos, tests and benchmarks.",
     )
     cmd.add_argument("--out", required=True, help="local directory or s3://bucket/prefix")
-    cmd.add_argument("--registry", type=Path, default=registry_from_env(os.environ))
+    cmd.add_argument(
+        "--registry",
+        type=Path,
+        default=registry_from_env(os.environ),
+        help="registry directory whose versions are written (default: $AVROLAKE_REGISTRY or "
+        "./schemas)",
+    )
     cmd.add_argument("--subject", help="subject to write (default: the registry's only one)")
     cmd.add_argument("--versions", help="comma-separated versions to mix (default: all)")
     cmd.add_argument("--files", type=int, default=6, help="good files to write (default 6)")
     cmd.add_argument("--records", type=int, default=1000, help="records per file (default 1000)")
-    cmd.add_argument("--seed", type=int, default=42)
-    cmd.add_argument("--codec", choices=CODECS, default="deflate")
+    cmd.add_argument(
+        "--seed", type=int, default=42, help="the same seed writes the same bytes (default 42)"
+    )
+    cmd.add_argument(
+        "--codec", choices=CODECS, default="deflate", help="Avro block codec (default deflate)"
+    )
     cmd.add_argument("--corrupt", type=int, default=0, help="broken files to add (default 0)")
-    cmd.add_argument("--hours", type=int, default=3, help="spread files over this many hours")
+    cmd.add_argument(
+        "--hours",
+        type=int,
+        default=3,
+        help="spread files round-robin over this many hourly folders of the layout from "
+        "2026-01-01T00:00Z (default 3)",
+    )
     cmd.add_argument(
         "--layout",
         choices=PRESET_NAMES,

@@ -57,7 +57,10 @@ def _add_registry_arguments(cmd: argparse.ArgumentParser) -> None:
         help="timestamp field whose UTC date partitions the table ('' for none; default: the "
         "subject's table.json, else its first timestamp field)",
     )
-    cmd.add_argument("--partition-column", help="name of the partition column (event_date)")
+    cmd.add_argument(
+        "--partition-column",
+        help="name of the partition column (default: the subject's table.json, else event_date)",
+    )
 
 
 def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
@@ -72,8 +75,17 @@ def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
         "its own --master wins)",
     )
     cmd.add_argument("--run-id", help="identifies the run in the table (default: random)")
-    cmd.add_argument("--since", type=_when, help="only dt=/hour= partitions at or after (ISO)")
-    cmd.add_argument("--until", type=_when, help="only dt=/hour= partitions before (ISO)")
+    cmd.add_argument(
+        "--since",
+        type=_when,
+        help="only dt=/hour= partitions at or after this ISO time, UTC without an offset "
+        "(default: no lower bound)",
+    )
+    cmd.add_argument(
+        "--until",
+        type=_when,
+        help="only dt=/hour= partitions before this ISO time (default: no upper bound)",
+    )
     cmd.add_argument(
         "--lookback-hours",
         type=float,
@@ -99,8 +111,16 @@ def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
         f"this (default {DEFAULT_FULL_SWEEP_DAYS}: Sundays; 1: every sweep is full)",
     )
     add_layout_arguments(cmd)
-    cmd.add_argument("--modified-after", type=_when, help="only objects modified at or after")
-    cmd.add_argument("--modified-before", type=_when, help="only objects modified before")
+    cmd.add_argument(
+        "--modified-after",
+        type=_when,
+        help="only objects modified at or after this ISO time (default: any)",
+    )
+    cmd.add_argument(
+        "--modified-before",
+        type=_when,
+        help="only objects modified before this ISO time (default: any)",
+    )
     cmd.add_argument(
         "--batch-size",
         type=int,
@@ -203,10 +223,19 @@ def register(commands: Any) -> None:
     )
     add_ingest_arguments(cmd)
     cmd.set_defaults(run=run)
-    status = commands.add_parser("status", help="what a landed table holds")
-    status.add_argument("--table", required=True)
+    status = commands.add_parser(
+        "status",
+        help="what a landed table holds",
+        description="What a landed table holds: its version, rows by writer schema version, "
+        "the last runs, source files by state, the files quarantined now, writers the "
+        "registry lacked, and rows deleted by other writers. Read from the Delta log and the "
+        "source ledger.",
+    )
+    status.add_argument("--table", required=True, help="the Delta table: s3://bucket/path or a dir")
     status.add_argument("--quarantine-table", help="default: <table>_quarantine")
-    status.add_argument("--json", action="store_true")
+    status.add_argument(
+        "--json", action="store_true", help="print the status as one JSON object (docs/cli.md)"
+    )
     status.set_defaults(run=run_status)
     migrate = commands.add_parser(
         "migrate",
@@ -215,7 +244,9 @@ def register(commands: Any) -> None:
         "source with the latest reader schema (renames, promotions, defaults at any depth). "
         "Ingest refuses to run until this is done; nothing is cast silently.",
     )
-    migrate.add_argument("--table", required=True)
+    migrate.add_argument(
+        "--table", required=True, help="the Delta table: s3://bucket/path or a dir"
+    )
     _add_registry_arguments(migrate)
     migrate.add_argument(
         "--drop-removed-columns",
@@ -227,16 +258,18 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from avrolake.ingest import run_ingest
-    from avrolake.spark.runner import SparkRunner
-    from avrolake.spark.session import SessionHolder, spark_environment
+    from avrolake.spark.runner import PROGRESS_SECONDS, SparkRunner
+    from avrolake.spark.session import SessionHolder, spark_environment, worker_python
 
     if not args.skip_schema_gate:
         schema_gate(args.registry, args.subject or None)
     config = config_from_args(args, dict(os.environ))
-    spark_environment(os.environ, config.master, sys.executable)
-    session = SessionHolder(config.master, sys.executable)
+    python = worker_python(os.environ, None, sys.executable)  # the user's choice, else ours
+    spark_environment(os.environ, config.master, python)
+    session = SessionHolder(config.master, python)
     try:
-        summary = run_ingest(config, SparkRunner(session))
+        progress = None if args.json else PROGRESS_SECONDS  # --json: no progress lines
+        summary = run_ingest(config, SparkRunner(session, progress))
     finally:
         session.stop()  # before the summary: spark-submit merges stderr into stdout
     print_summary(summary.as_dict(), as_json=args.json)

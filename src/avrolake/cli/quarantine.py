@@ -31,8 +31,15 @@ def register(commands: Any) -> None:
     ):
         action = actions.add_parser(name, help=helptext, description=helptext)
         action.add_argument("--table", required=True, help="the landed Delta table")
-        action.add_argument("--kind", choices=KINDS, help="only files quarantined as this kind")
-        action.add_argument("--path", help="only files whose path matches this glob pattern")
+        action.add_argument(
+            "--kind",
+            choices=KINDS,
+            help="only files quarantined as this kind (default: every kind)",
+        )
+        action.add_argument(
+            "--path",
+            help="only files whose whole path matches this glob pattern (default: every path)",
+        )
         action.add_argument("--json", action="store_true", help="print JSON")
         action.set_defaults(run=run_list if name == "list" else run_retry)
 

@@ -14,7 +14,12 @@ from avrolake.registry.diff import diff_records
 
 
 def register(commands: Any) -> None:
-    group = commands.add_parser("schemas", help="inspect and check the schema registry")
+    group = commands.add_parser(
+        "schemas",
+        help="inspect and check the schema registry",
+        description="The registry on disk (<registry>/<subject>/v<N>.avsc): check every "
+        "subject against its compatibility level (a CI gate), list, show and diff versions.",
+    )
     sub = group.add_subparsers(dest="schemas_command", required=True, metavar="ACTION")
 
     def add(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
@@ -31,16 +36,16 @@ def register(commands: Any) -> None:
     check = add(
         "check", "check every subject's versions against its compatibility level", run_check
     )
-    check.add_argument("--subject", help="check one subject only")
+    check.add_argument("--subject", help="check one subject only (default: every subject)")
     check.add_argument("--json", action="store_true", help="print a JSON report")
     listing = add("list", "list subjects, versions, levels and fingerprints", run_list)
     listing.add_argument("--json", action="store_true", help="print JSON")
     show = add("show", "print one version of a subject", run_show)
-    show.add_argument("subject")
+    show.add_argument("subject", help="the subject: one folder of the registry")
     show.add_argument("--version", type=int, help="version number (default: latest)")
     show.add_argument("--canonical", action="store_true", help="print the Parsing Canonical Form")
     diff = add("diff", "what changed between two versions of a subject", run_diff)
-    diff.add_argument("subject")
+    diff.add_argument("subject", help="the subject: one folder of the registry")
     diff.add_argument("old", type=int, help="older version number")
     diff.add_argument("new", type=int, help="newer version number")
 

@@ -21,6 +21,7 @@ from avrolake.config import DEFAULT_SOURCE_BUFFER_BYTES, DEFAULT_TARGET_FILE_MB,
 from avrolake.decode import AvroFile, ReaderPlan
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.ingest.plan import SourceFile
+from avrolake.ingest.progress import note
 from avrolake.ingest.redact import without_content
 from avrolake.lake import FileAdd, PartitionedWriter, TableRef
 from avrolake.lake.columns import (
@@ -49,6 +50,8 @@ class WorkerContext:
     target_file_bytes: int = DEFAULT_TARGET_FILE_MB * 1024 * 1024
     # A source (or split) with more decoded rows than this gets Parquet files of its own.
     buffer_bytes: int = DEFAULT_SOURCE_BUFFER_BYTES
+    # Local mode: a folder on the driver's machine where each file done is noted (progress).
+    progress_dir: str | None = None
 
 
 class Landed(NamedTuple):
@@ -108,6 +111,10 @@ def run_group(files: Sequence[SourceFile], ctx: WorkerContext) -> list[Outcome]:
             for partition, part in rows:
                 shared.append(partition, part, tag)
             outcomes.append(outcome)
+            if ctx.progress_dir is not None:
+                note(
+                    ctx.progress_dir, source, outcome.records if isinstance(outcome, Landed) else 0
+                )
         adds = shared.close()
     except BaseException:
         shared.discard()

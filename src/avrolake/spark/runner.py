@@ -2,22 +2,34 @@
 
 Each task decodes its files and writes Parquet in its Python worker, so record data never
 crosses into the JVM; only each file's typed outcome (`Landed` / `Quarantined`, pickled)
-comes back to the driver, which makes the one commit.
+comes back to the driver, which makes the one commit. Each task also adds the files,
+records and bytes it did to the run's progress (spark/progress.py).
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from dataclasses import replace
 from typing import Any
 
-from avrolake.ingest import Outcome, SourceFile, WorkerContext, run_group
-from avrolake.spark.session import SessionHolder, progress_logger
+from avrolake.ingest import Landed, Outcome, SourceFile, WorkerContext, run_group
+from avrolake.ingest.progress import planned, progress_of
+from avrolake.spark.progress import logged_progress
+from avrolake.spark.session import SessionHolder
+
+PROGRESS_SECONDS = 10.0
 
 
 class SparkRunner:
-    """The job's TaskRunner on a Spark session that starts on first use."""
+    """The job's TaskRunner on a Spark session that starts on first use. `progress_every`:
+    seconds between progress lines (None: no progress lines, as under `--json`)."""
 
-    def __init__(self, session: SessionHolder | Any) -> None:
+    def __init__(
+        self, session: SessionHolder | Any, progress_every: float | None = PROGRESS_SECONDS
+    ) -> None:
         self._session = session  # a SessionHolder, or any callable returning a SparkSession
+        self.progress_every = progress_every
 
     def parallelism(self) -> int:
         return int(self._session().sparkContext.defaultParallelism)
@@ -26,7 +38,26 @@ class SparkRunner:
         if not groups:
             return []
         spark = self._session()
+        local = str(spark.sparkContext.master).startswith("local")
+        # local mode: the tasks run on this machine and note each file done (per-file progress)
+        folder = tempfile.mkdtemp(prefix="avrolake-progress-") if local else None
+        if self.progress_every is not None and folder is not None:
+            ctx = replace(ctx, progress_dir=folder)
         rdd = spark.sparkContext.parallelize(groups, numSlices=len(groups))
-        with progress_logger(spark, "ingest"):
-            per_group: list[list[Outcome]] = rdd.map(lambda group: run_group(group, ctx)).collect()
+        total = planned(groups)
+        try:
+            with logged_progress(
+                spark, "ingest", total, self.progress_every, ctx.progress_dir
+            ) as done:
+
+                def task(group: list[SourceFile]) -> list[Outcome]:
+                    outcomes = run_group(group, ctx)
+                    records = sum(o.records for o in outcomes if isinstance(o, Landed))
+                    done.add(progress_of(group, records))
+                    return outcomes
+
+                per_group: list[list[Outcome]] = rdd.map(task).collect()
+        finally:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
         return [outcome for outcomes in per_group for outcome in outcomes]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections.abc import Iterator, MutableMapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,26 @@ def spark_environment(environ: MutableMapping[str, str], master: str | None, pyt
     environ.setdefault("PYSPARK_DRIVER_PYTHON", python)
     if master is not None and master.startswith("local"):
         environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+def worker_python(environ: Mapping[str, str], conf: str | None, default: str) -> str:
+    """The interpreter Python workers run: the user's choice (PYSPARK_PYTHON, which
+    spark-submit also sets from its spark.pyspark.python, else spark.pyspark.python in the
+    session's conf), else `default`, the driver's own interpreter (it has avrolake). Spark's
+    own default is `python3` from PATH, which a venv that is not activated does not put
+    first, so its workers fail with `No module named 'avrolake'`."""
+    return environ.get("PYSPARK_PYTHON") or conf or default
+
+
+def use_worker_python(spark: Any, environ: MutableMapping[str, str], default: str) -> str:
+    """Make the workers of a running session run `worker_python(...)`, for the Python
+    functions and data sources registered from now on; returns the interpreter."""
+    context = spark.sparkContext
+    python = worker_python(environ, context.getConf().get("spark.pyspark.python"), default)
+    if context.pythonExec != python:
+        log.info("Python workers run %s (was %s)", python, context.pythonExec)
+        context.pythonExec = python
+    return python
 
 
 def with_task_retries(master: str, attempts: int = LOCAL_TASK_ATTEMPTS) -> str:
@@ -147,31 +165,3 @@ class SessionHolder:
         if self.session is not None and self.owned:
             self.session.stop()
         self.session = None
-
-
-@contextmanager
-def progress_logger(spark: Any, label: str, every_s: float = 10.0) -> Iterator[None]:
-    """Log finished/total tasks of the running stages every `every_s` seconds."""
-    tracker = spark.sparkContext.statusTracker()
-    stop = threading.Event()
-
-    def report() -> None:
-        while not stop.wait(every_s):
-            for stage_id in tracker.getActiveStageIds():
-                info = tracker.getStageInfo(stage_id)
-                if info is not None:
-                    log.info(
-                        "%s: %d/%d tasks done (%d running)",
-                        label,
-                        info.numCompletedTasks,
-                        info.numTasks,
-                        info.numActiveTasks,
-                    )
-
-    thread = threading.Thread(target=report, name="avrolake-progress", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=1)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ from avrolake.ingest import SourceFile, discover, plan_groups
 from avrolake.ingest.worker import with_metadata
 from avrolake.lake import METADATA_FIELDS
 from avrolake.registry import Registry
+from avrolake.spark.session import use_worker_python
 from avrolake.storage import PROBLEMS, S3Options, resolve
 
 log = logging.getLogger(__name__)
@@ -119,5 +121,11 @@ class AvrolakeReader(DataSourceReader):
 
 
 def register(spark: Any) -> None:
-    """Make `spark.read.format("avrolake")` available in this session."""
+    """Make `spark.read.format("avrolake")` available in this session.
+
+    Its Python workers run the interpreter that has avrolake, this one (`sys.executable`),
+    unless the user chose one (PYSPARK_PYTHON or spark.pyspark.python): Spark's own default,
+    `python3` from PATH, lacks avrolake when the venv is not activated.
+    """
+    use_worker_python(spark, os.environ, sys.executable)
     spark.dataSource.register(AvrolakeDataSource)
