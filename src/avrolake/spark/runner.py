@@ -19,6 +19,12 @@ class SparkRunner:
     def __init__(self, session: SessionHolder | Any) -> None:
         self._session = session  # a SessionHolder, or any callable returning a SparkSession
 
+    def prepare(self) -> None:
+        """Start the session in the background (a plain callable: it is already running)."""
+        start = getattr(self._session, "start", None)
+        if start is not None:
+            start()
+
     def parallelism(self) -> int:
         return int(self._session().sparkContext.defaultParallelism)
 
