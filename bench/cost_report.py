@@ -104,3 +104,21 @@ def report(results: dict[str, Any], out: Path) -> None:
     ]
     (out / "cost.md").write_text("\n".join(lines))
     print("\n".join(lines))
+
+
+def main() -> int:
+    """Rebuild cost.{json,md} from the JSON lines bench/cost.py printed (a run cut short).
+
+    .venv/bin/python -m bench.cost_report LOG [OUT] [NOTE]
+    """
+    import sys
+
+    log, out = Path(sys.argv[1]), Path(sys.argv[2] if len(sys.argv) > 2 else "bench/results")
+    runs = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    results = {"date": sys.argv[3] if len(sys.argv) > 3 else "from the log", "runs": runs}
+    report(results, out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

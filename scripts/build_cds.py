@@ -34,7 +34,7 @@ def main() -> int:
     partial = archive.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     spark_environment(os.environ, "local[2]", sys.executable)
-    options = f"{DRIVER_JAVA_OPTIONS} -XX:ArchiveClassesAtExit={partial}"
+    options = f"{DRIVER_JAVA_OPTIONS} -XX:ArchiveClassesAtExit={partial} -Xlog:cds=off"
     spark = build_session("local[2]", sys.executable, java_options=options)
     spark.sparkContext.parallelize(range(4), 2).map(lambda x: x + 1).collect()
     jvm = spark.sparkContext._gateway.proc  # the driver JVM: it writes the archive as it exits
