@@ -26,6 +26,10 @@ DRIVER_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 # parsing and verifying them again (scripts/build_cds.py writes it at setup; without it, or
 # when another JVM made it, the JVM loads its classes as usual).
 CDS_DIR = "cds"
+# `spark-submit` first runs a small JVM that only prints the driver's command line; it needs
+# no C2 and no parallel collector either (0.59 -> 0.39 CPU-s a run here,
+# bench/results/fixed_cost.md). spark-class reads them from SPARK_LAUNCHER_OPTS.
+LAUNCHER_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 # A Delta session: Spark SQL reads and writes the tables avrolake lands (docs/interop.md).
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
@@ -36,10 +40,14 @@ def spark_environment(environ: MutableMapping[str, str], master: str | None, pyt
     """What an entry point sets in its environment before Spark starts.
 
     Python workers must run `python` (it has avrolake and its pinned dependencies), and a
-    local master binds to 127.0.0.1 (it needs no network). Values already set are kept.
+    local master binds to 127.0.0.1 (it needs no network). When this process starts Spark
+    (a master is given), spark-submit's launcher JVM runs with LAUNCHER_JAVA_OPTIONS.
+    Values already set are kept.
     """
     environ.setdefault("PYSPARK_PYTHON", python)
     environ.setdefault("PYSPARK_DRIVER_PYTHON", python)
+    if master is not None:
+        environ.setdefault("SPARK_LAUNCHER_OPTS", LAUNCHER_JAVA_OPTIONS)
     if master is not None and master.startswith("local"):
         environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
