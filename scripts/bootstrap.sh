@@ -48,3 +48,9 @@ export UV_PYTHON_DOWNLOADS=never
 # The Delta jars Spark sessions load (jars.lock, sha256-checked) into .jars/: fetched once,
 # verified and kept afterwards, so runs and tests need no network.
 python3 scripts/fetch_jars.py
+# The driver JVM's class-data-sharing archive (.jars/cds/, built once, kept afterwards): the
+# sessions avrolake starts map Spark's classes from it instead of loading them again, about
+# a third of the driver's start CPU (bench/results/fixed_cost.md). Without it they start as
+# before.
+.venv/bin/python scripts/build_cds.py 2>/dev/null \
+    || echo "bootstrap: no class-data-sharing archive; Spark sessions start without one" >&2

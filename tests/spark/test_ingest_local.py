@@ -353,12 +353,16 @@ def test_maintenance_compacts_small_files_and_keeps_every_row(spark: Any, tmp_pa
 
 
 def test_the_driver_jvm_runs_without_c2_and_keeps_sparks_own_options(spark: Any) -> None:
-    from avrolake.spark.session import DRIVER_JAVA_OPTIONS
+    from avrolake.spark.session import cds_archive, driver_java_options
 
     conf = spark.sparkContext.getConf()
-    assert conf.get("spark.driver.defaultJavaOptions") == DRIVER_JAVA_OPTIONS
+    assert conf.get("spark.driver.defaultJavaOptions") == driver_java_options()
     bean = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
     flags = list(bean.getInputArguments())
     assert "-XX:TieredStopAtLevel=1" in flags
+    assert "-XX:+UseSerialGC" in flags
+    # the class-data-sharing archive `make setup` builds, when it is there
+    archive = f"-XX:SharedArchiveFile={cds_archive()}"
+    assert (archive in flags) == cds_archive().is_file()
     # Spark's own module options (in extraJavaOptions) are still passed
     assert "--add-opens=java.base/java.nio=ALL-UNNAMED" in flags

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from avrolake.spark.session import spark_environment
+from avrolake.spark.session import LAUNCHER_JAVA_OPTIONS, spark_environment
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.unit
@@ -131,7 +131,12 @@ def test_spark_session_only_writes_into_a_mapping_it_is_given() -> None:
 def test_spark_environment_fills_only_the_mapping_passed_in(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON", "SPARK_LOCAL_IP"):
+    for name in (
+        "PYSPARK_PYTHON",
+        "PYSPARK_DRIVER_PYTHON",
+        "SPARK_LOCAL_IP",
+        "SPARK_LAUNCHER_OPTS",
+    ):
         monkeypatch.delenv(name, raising=False)
     before = dict(os.environ)
     environ = {"PYSPARK_PYTHON": "/already/set"}
@@ -140,6 +145,7 @@ def test_spark_environment_fills_only_the_mapping_passed_in(
         "PYSPARK_PYTHON": "/already/set",
         "PYSPARK_DRIVER_PYTHON": "/venv/bin/python",
         "SPARK_LOCAL_IP": "127.0.0.1",
+        "SPARK_LAUNCHER_OPTS": LAUNCHER_JAVA_OPTIONS,
     }
     assert dict(os.environ) == before
 
@@ -150,7 +156,14 @@ def test_spark_environment_binds_no_local_ip_for_a_cluster_master() -> None:
     assert environ == {
         "PYSPARK_PYTHON": "/venv/bin/python",
         "PYSPARK_DRIVER_PYTHON": "/venv/bin/python",
+        "SPARK_LAUNCHER_OPTS": LAUNCHER_JAVA_OPTIONS,
     }
+
+
+def test_spark_environment_under_spark_submit_leaves_the_launcher_alone() -> None:
+    environ: dict[str, str] = {}
+    spark_environment(environ, None, "/venv/bin/python")
+    assert "SPARK_LAUNCHER_OPTS" not in environ
 
 
 # -- the demo subject -------------------------------------------------------------------------

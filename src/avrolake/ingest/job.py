@@ -47,6 +47,10 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:+-]{0,254}$")
 class TaskRunner(Protocol):
     """Runs groups of source files through `run_group` somewhere, returns every outcome."""
 
+    def prepare(self) -> None:
+        """The run has work: start what `run` needs (in the background) while planning ends.
+        Never called for a run with nothing to read."""
+
     def parallelism(self) -> int: ...
 
     def run(self, groups: list[list[SourceFile]], ctx: WorkerContext) -> list[Outcome]: ...
@@ -54,6 +58,9 @@ class TaskRunner(Protocol):
 
 class SerialRunner:
     """Every group in this process, one after another (tests, debugging, tiny inputs)."""
+
+    def prepare(self) -> None:
+        return None
 
     def parallelism(self) -> int:
         return 1
@@ -180,6 +187,9 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
     if window.sweep:
         summary.sweep = {"mode": window.mode, "after": mark}
     _outside(summary, listing.outside, window.layout)
+    work = _plan(files, target, ledger, window, config)
+    if work.todo:
+        runner.prepare()  # the session starts while the rest of planning runs
     table = target.table.open_or_create(
         target.schema,
         target.renames,
@@ -190,15 +200,6 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
     )
     base_version = table.version()
     summary.table_version = base_version
-    ledger.sync(table)
-    # a run reads the ledger rows of the folders it listed only; a full sweep all
-    state = ledger.state(None if window.reads_whole_ledger else [f.uri for f in files])
-    work = plan_work(
-        files, state, target.reader_fingerprint, config.started_at, config.settle_seconds
-    )
-    if work.copies:
-        originals = ledger.entries({e.copy_of for _, e in work.copies if e.copy_of})
-        requeue_copies(work, originals, config.started_at, config.settle_seconds)
     summary.files_skipped = work.skipped
     summary.planning_seconds = round(time.monotonic() - planning_started, 3)
     summary.files_deferred = len(work.deferred)
@@ -215,6 +216,28 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
         late = {f.uri for f in work.todo if window.late(f, config.started_at)}
         _finish(target, table, base_version, ledger, work, outcomes, orphans, late, config, summary)
     return summary
+
+
+def _plan(
+    files: list[SourceFile], target: Target, ledger: Ledger, window: Window, config: IngestConfig
+) -> Work:
+    """What the run reads, from the listing and the ledger, before the table is opened, so
+    that a run with work can start its runner while the table is created or evolved.
+
+    The ledger first takes in the rows of main-table commits it lacks (a run that died
+    after its commit); a table that does not exist yet has none.
+    """
+    if target.loaded is not None:
+        ledger.sync(target.loaded)
+    # a run reads the ledger rows of the folders it listed only; a full sweep all
+    state = ledger.state(None if window.reads_whole_ledger else [f.uri for f in files])
+    work = plan_work(
+        files, state, target.reader_fingerprint, config.started_at, config.settle_seconds
+    )
+    if work.copies:
+        originals = ledger.entries({e.copy_of for _, e in work.copies if e.copy_of})
+        requeue_copies(work, originals, config.started_at, config.settle_seconds)
+    return work
 
 
 def run_window(config: IngestConfig, settings: TableSettings, layout: SourceLayout) -> Window:

@@ -31,6 +31,12 @@ class SparkRunner:
         self._session = session  # a SessionHolder, or any callable returning a SparkSession
         self.progress_every = progress_every
 
+    def prepare(self) -> None:
+        """Start the session in the background (a plain callable: it is already running)."""
+        start = getattr(self._session, "start", None)
+        if start is not None:
+            start()
+
     def parallelism(self) -> int:
         return int(self._session().sparkContext.defaultParallelism)
 

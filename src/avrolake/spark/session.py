@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Mapping, MutableMapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,18 @@ log = logging.getLogger(__name__)
 LOCAL_TASK_ATTEMPTS = 2
 # The driver JVM only schedules tasks and moves small results: the Python workers decode and
 # write. Its C2 compiler would spend more CPU compiling than it ever saves (bench/speed.py:
-# about 5 CPU-s of every run on 2 cores). `defaultJavaOptions` is prepended to
+# about 5 CPU-s of every run on 2 cores), and its small heap needs no parallel collector
+# (bench/results/fixed_cost.md measures each option). `defaultJavaOptions` is prepended to
 # `spark.driver.extraJavaOptions`, so options a user sets there are kept.
-DRIVER_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
+DRIVER_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+# Class-data sharing: the driver maps the classes a run loads from this archive instead of
+# parsing and verifying them again (scripts/build_cds.py writes it at setup; without it, or
+# when another JVM made it, the JVM loads its classes as usual).
+CDS_DIR = "cds"
+# `spark-submit` first runs a small JVM that only prints the driver's command line; it needs
+# no C2 and no parallel collector either (0.59 -> 0.39 CPU-s a run here,
+# bench/results/fixed_cost.md). spark-class reads them from SPARK_LAUNCHER_OPTS.
+LAUNCHER_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 # A Delta session: Spark SQL reads and writes the tables avrolake lands (docs/interop.md).
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
@@ -27,10 +38,14 @@ def spark_environment(environ: MutableMapping[str, str], master: str | None, pyt
     """What an entry point sets in its environment before Spark starts.
 
     Python workers must run `python` (it has avrolake and its pinned dependencies), and a
-    local master binds to 127.0.0.1 (it needs no network). Values already set are kept.
+    local master binds to 127.0.0.1 (it needs no network). When this process starts Spark
+    (a master is given), spark-submit's launcher JVM runs with LAUNCHER_JAVA_OPTIONS.
+    Values already set are kept.
     """
     environ.setdefault("PYSPARK_PYTHON", python)
     environ.setdefault("PYSPARK_DRIVER_PYTHON", python)
+    if master is not None:
+        environ.setdefault("SPARK_LAUNCHER_OPTS", LAUNCHER_JAVA_OPTIONS)
     if master is not None and master.startswith("local"):
         environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
@@ -84,18 +99,35 @@ def delta_conf(jars: Sequence[str]) -> dict[str, str]:
     }
 
 
+def cds_archive(jars_dir: Path = DEFAULT_JARS_DIR) -> Path:
+    """Where the driver's class-data-sharing archive for this pyspark lives."""
+    from pyspark import __version__
+
+    return jars_dir / CDS_DIR / f"spark-driver-{__version__}.jsa"
+
+
+def driver_java_options(jars_dir: Path = DEFAULT_JARS_DIR) -> str:
+    """DRIVER_JAVA_OPTIONS, with the class-data-sharing archive when setup built one."""
+    archive = cds_archive(jars_dir)
+    if archive.is_file():
+        return f"{DRIVER_JAVA_OPTIONS} -XX:SharedArchiveFile={archive}"
+    return DRIVER_JAVA_OPTIONS
+
+
 def build_session(
     master: str | None,
     python: str,
     app_name: str = "avrolake-ingest",
     jars_dir: Path = DEFAULT_JARS_DIR,
+    java_options: str | None = None,
 ) -> Any:
     """A Delta session whose Python workers run `python`, with UTC timestamps.
 
     master None keeps the one spark-submit was given (and its JVM, already started, with
     the jars and settings spark-submit was given); a local master retries failed tasks.
-    When this call starts the driver JVM, it runs with DRIVER_JAVA_OPTIONS and the Delta
-    jars from `jars_dir` (`make setup` fetches them).
+    When this call starts the driver JVM, it runs with `java_options` (default:
+    `driver_java_options(jars_dir)`) and the Delta jars from `jars_dir` (`make setup`
+    fetches them).
     """
     from pyspark.sql import SparkSession
 
@@ -104,7 +136,8 @@ def build_session(
         master = with_task_retries(master)
     builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
     if master is not None:
-        builder = builder.config("spark.driver.defaultJavaOptions", DRIVER_JAVA_OPTIONS)
+        options = driver_java_options(jars_dir) if java_options is None else java_options
+        builder = builder.config("spark.driver.defaultJavaOptions", options)
         builder = _with_delta(builder, jars_dir)
     if local:
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
@@ -141,27 +174,46 @@ def _with_delta(builder: Any, jars_dir: Path) -> Any:
 
 
 class SessionHolder:
-    """Builds the session on first use, so runs with nothing to do never start Spark.
+    """Builds the session when the run has work, so runs with nothing to do never start Spark.
 
-    A session that was already active (a notebook, a test suite) is used as it is and left
-    running: `stop()` stops only a session this holder started.
+    `start()` builds it in a background thread (the driver JVM starts while the job finishes
+    planning); calling the holder waits for it, starting it first if need be. A session
+    that was already active (a notebook, a test suite) is used as it is and left running:
+    `stop()` stops only a session this holder started.
     """
 
     def __init__(self, master: str | None, python: str) -> None:
         self.master, self.python = master, python
         self.session: Any = None
         self.owned = False
+        self._starting: Future[Any] | None = None
 
-    def __call__(self) -> Any:
-        if self.session is None:
+    def start(self) -> None:
+        if self.session is not None or self._starting is not None:
+            return
+        if "pyspark" in sys.modules:  # no pyspark imported: no session can be active
             from pyspark.sql import SparkSession
 
-            active = SparkSession.getActiveSession()
-            self.owned = active is None
-            self.session = active or build_session(self.master, self.python)
+            self.session = SparkSession.getActiveSession()
+            if self.session is not None:
+                return
+        self.owned = True
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avrolake-spark-start")
+        self._starting = pool.submit(build_session, self.master, self.python)
+        pool.shutdown(wait=False)
+
+    def __call__(self) -> Any:
+        self.start()
+        if self.session is None and self._starting is not None:
+            self.session = self._starting.result()
         return self.session
 
     def stop(self) -> None:
+        if self.session is None and self._starting is not None:
+            try:
+                self.session = self._starting.result()  # the run ended while it started
+            except Exception as exc:  # the run's own error (if any) is the one to raise
+                log.warning("the Spark session did not start: %s", exc)
         if self.session is not None and self.owned:
             self.session.stop()
-        self.session = None
+        self.session, self._starting = None, None
