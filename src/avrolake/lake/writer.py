@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from deltalake.transaction import AddAction
 
 from avrolake.errors import QuarantineError, QuarantineKind
+from avrolake.lake.parquet_options import parquet_options
 from avrolake.lake.stats import StatsAccumulator
 from avrolake.registry import TableSettings
 from avrolake.storage import Location
@@ -122,7 +123,7 @@ class PartitionedWriter:
         )
         rel = f"{folder}part-{self.run_id}-{uuid.uuid4().hex}.snappy.parquet"
         sink = self.folder.fs.open_output_stream(self.folder.ensure_parent(rel))
-        writer = pq.ParquetWriter(sink, self.schema, compression="snappy")
+        writer = pq.ParquetWriter(sink, self.schema, **parquet_options(self.schema))
         return _OpenFile(rel, sink, writer, StatsAccumulator())
 
     @staticmethod
