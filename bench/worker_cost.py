@@ -122,7 +122,9 @@ def floor_pass(source: Path, out: Path) -> int:
 def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     large = make_data(args.data, args.files, args.records, 1)
     small = make_data(args.data, args.small, 100, 2)
-    runners = {name: capture(src, work / f"t-{name}") for name, src in [("large", large), ("small", small)]}
+    runners = {
+        name: capture(src, work / f"t-{name}") for name, src in [("large", large), ("small", small)]
+    }
     rounds: list[dict[str, float]] = []
     for r in range(args.rounds):
         row: dict[str, float] = {}

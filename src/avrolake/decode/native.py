@@ -263,8 +263,12 @@ def _varint_sizes(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     v = values.astype(np.int64, copy=False)
     z = ((v << 1) ^ (v >> 63)).view(np.uint64)
     size = np.ones(len(z), dtype=np.int64)
-    for k in range(1, 10):
-        size += z >= np.uint64(1 << (7 * k))
+    top = int(z.max()) if len(z) else 0
+    for k in range(1, 10):  # only up to the widest value's size (lengths: once or twice)
+        bound = 1 << (7 * k)
+        if top < bound:
+            break
+        size += z >= np.uint64(bound)
     return size
 
 

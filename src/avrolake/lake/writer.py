@@ -19,7 +19,7 @@ from deltalake.transaction import AddAction
 
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.lake.parquet_options import parquet_options
-from avrolake.lake.stats import StatsAccumulator
+from avrolake.lake.stats import StatsAccumulator, footer_columns
 from avrolake.registry import TableSettings
 from avrolake.storage import Location
 
@@ -123,8 +123,10 @@ class PartitionedWriter:
         )
         rel = f"{folder}part-{self.run_id}-{uuid.uuid4().hex}.snappy.parquet"
         sink = self.folder.fs.open_output_stream(self.folder.ensure_parent(rel))
-        writer = pq.ParquetWriter(sink, self.schema, **parquet_options(self.schema))
-        return _OpenFile(rel, sink, writer, StatsAccumulator())
+        options = parquet_options(self.schema)
+        writer = pq.ParquetWriter(sink, self.schema, **options)
+        footer = footer_columns(self.schema, options["write_statistics"])
+        return _OpenFile(rel, sink, writer, StatsAccumulator(footer=footer))
 
     @staticmethod
     def _flush(current: _OpenFile) -> None:
@@ -140,6 +142,7 @@ class PartitionedWriter:
     def _finish(self, partition: str | None, current: _OpenFile) -> FileAdd:
         self._flush(current)
         current.writer.close()
+        current.stats.add_footer(current.writer.writer.metadata)
         size = current.sink.tell()
         current.sink.close()
         values = (
