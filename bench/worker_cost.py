@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import importlib.util
 import json
 import pstats
 import shutil
@@ -41,6 +42,7 @@ import polars_avro  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from avrolake.config import Backfill, IngestConfig  # noqa: E402
+from avrolake.decode import AvroFile, reader_plan  # noqa: E402
 from avrolake.generate import GenerateSpec, generate  # noqa: E402
 from avrolake.ingest import SourceFile, WorkerContext, run_group  # noqa: E402
 from avrolake.ingest.job import run_ingest  # noqa: E402
@@ -119,6 +121,39 @@ def floor_pass(source: Path, out: Path) -> int:
     return records
 
 
+def decode_pass(source: Path, reader: str) -> int:
+    """Decode only (no Parquet): avrolake's native path (framing, ISA-L inflate, polars-avro
+    on null-codec blocks, exactness checks, resolution), polars-avro's `read_avro` (its own
+    inflate, no checks), or DataFusion's Avro reader (if installed; not a dependency)."""
+    plan = reader_plan(Registry(REGISTRY), "log_event")
+    records = 0
+    for path in sorted(source.rglob("*.avro")):
+        if reader == "avrolake":
+            with path.open("rb") as stream:
+                records += sum(t.num_rows for t in AvroFile(stream, plan).tables())
+        elif reader == "polars-avro":
+            records += polars_avro.read_avro(path).height
+        else:
+            from datafusion import SessionContext  # type: ignore[import-not-found]
+
+            records += sum(b.num_rows for b in SessionContext().read_avro(str(path)).collect())
+    return records
+
+
+def readers(args: argparse.Namespace) -> dict[str, list[float]]:
+    """Decode CPU-s per 1M records of each reader, interleaved over the rounds."""
+    source = make_data(args.data, args.files, args.records, 1)
+    names = ["avrolake", "polars-avro"]
+    if importlib.util.find_spec("datafusion") is not None:
+        names.append("datafusion")
+    million = args.files * args.records / 1e6
+    out: dict[str, list[float]] = {n: [] for n in names}
+    for _ in range(args.rounds):
+        for name in names:
+            out[name].append(cpu(lambda n=name: decode_pass(source, n)) / million)
+    return out
+
+
 def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     large = make_data(args.data, args.files, args.records, 1)
     small = make_data(args.data, args.small, 100, 2)
@@ -175,6 +210,9 @@ def main() -> int:
         results = measure(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    results["decode_per_1m"] = readers(args)
+    for name, values in results["decode_per_1m"].items():
+        print(f"decode only, {name}: {[round(v, 3) for v in values]} CPU-s per 1M records")
     for key in ("per_1m", "per_small_file_ms"):
         floor, worker = results[key]["floor"], results[key]["worker"]
         print(
