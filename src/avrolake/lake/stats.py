@@ -52,6 +52,7 @@ class StatsAccumulator:
     maxs: dict[str, Any] = field(default_factory=dict)
     nulls: dict[str, int] = field(default_factory=dict)
     unbounded: set[str] = field(default_factory=set)  # columns whose min/max are left out
+    uncounted: set[str] = field(default_factory=set)  # columns whose null count is unknown
 
     # Columns whose min, max and null count come from the Parquet footer (`add_footer`):
     # `add` only looks for NaN or ±Infinity in them (the footer leaves NaN out of min/max).
@@ -84,7 +85,7 @@ class StatsAccumulator:
                 "numRecords": self.num_records,
                 "minValues": {k: _json_value(_low(self.mins[k])) for k in bounded},
                 "maxValues": {k: _json_value(_high(self.maxs[k])) for k in bounded},
-                "nullCount": self.nulls,
+                "nullCount": {k: n for k, n in self.nulls.items() if k not in self.uncounted},
             },
             allow_nan=False,
         )
@@ -102,8 +103,10 @@ class StatsAccumulator:
                 self._add_row_group(name, column.statistics, column.physical_type)
 
     def _add_row_group(self, name: str, stats: Any, physical: str) -> None:
-        if stats is None or not stats.has_null_count:
-            raise ValueError(f"the Parquet writer kept no statistics for column {name!r}")
+        if stats is None or not stats.has_null_count:  # unknown: no statistics at all
+            self.uncounted.add(name)
+            self.unbounded.add(name)
+            return
         self.nulls[name] = self.nulls.get(name, 0) + stats.null_count
         if physical == "BOOLEAN" or stats.num_values == 0:
             return
@@ -111,7 +114,7 @@ class StatsAccumulator:
             lo, hi = (stats.min, stats.max) if stats.has_min_max else (None, None)
         except (OverflowError, ValueError):  # e.g. a timestamp beyond Python's year 9999
             lo = hi = None
-        if lo is None or (isinstance(lo, float) and not (math.isfinite(lo) and math.isfinite(hi))):
+        if lo is None or hi is None or (isinstance(lo, float) and not _finite_pair(lo, hi)):
             self.unbounded.add(name)
             return
         self.mins[name] = lo if name not in self.mins else min(self.mins[name], lo)
@@ -123,6 +126,10 @@ def footer_columns(schema: pa.Schema, with_statistics: list[str]) -> frozenset[s
     keeps statistics for, written with Parquet statistics."""
     kept = set(with_statistics)
     return frozenset(f.name for f in schema if _stat_column(f.type) and f.name in kept)
+
+
+def _finite_pair(lo: float, hi: float) -> bool:
+    return math.isfinite(lo) and math.isfinite(hi)
 
 
 def _finite(column: pa.ChunkedArray) -> bool:
