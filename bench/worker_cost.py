@@ -154,6 +154,27 @@ def readers(args: argparse.Namespace) -> dict[str, list[float]]:
     return out
 
 
+def by_version(args: argparse.Namespace) -> dict[str, float]:
+    """avrolake's decode rate (k records per CPU-s) per writer version, after a warm pass:
+    what the large-file gap (issue 22) is made of."""
+    source = make_data(args.data, args.files, args.records, 1)
+    plan = reader_plan(Registry(REGISTRY), "log_event")
+    seconds: dict[str, float] = {}
+    records: dict[str, int] = {}
+    for warm in (True, False):
+        for path in sorted(source.rglob("*.avro")):
+            with path.open("rb") as stream:
+                avro = AvroFile(stream, plan)
+                start = time.process_time()
+                n = sum(t.num_rows for t in avro.tables())
+                spent = time.process_time() - start
+            if not warm:
+                key = f"v{avro.writer_version}"
+                seconds[key] = seconds.get(key, 0.0) + spent
+                records[key] = records.get(key, 0) + n
+    return {k: records[k] / seconds[k] / 1e3 for k in sorted(seconds)}
+
+
 def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     large = make_data(args.data, args.files, args.records, 1)
     small = make_data(args.data, args.small, 100, 2)
@@ -200,6 +221,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "avrolake-wc")
     parser.add_argument("--profile", choices=("large", "small"))
+    parser.add_argument("--versions-only", action="store_true", help="only the gap by version")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="avrolake-wc-"))
@@ -207,9 +229,17 @@ def main() -> int:
         if args.profile:
             profile(args, work)
             return 0
+        if args.versions_only:
+            print(json.dumps(by_version(args)))
+            return 0
         results = measure(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    results["k_records_per_cpu_s_by_version"] = by_version(args)
+    print(
+        "decode by writer version, k records per CPU-s:",
+        results["k_records_per_cpu_s_by_version"],
+    )
     results["decode_per_1m"] = readers(args)
     for name, values in results["decode_per_1m"].items():
         print(f"decode only, {name}: {[round(v, 3) for v in values]} CPU-s per 1M records")
