@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import fastavro
+import pyarrow as pa
 import pytest
 
 from avrolake.decode.container import Block, Container, Header
-from avrolake.decode.native import NativeRefused, decode_blocks, native_reason
+from avrolake.decode.native import NativeRefused, _sizes, decode_blocks, native_reason
 from avrolake.schema import parse_schema
 from tests.unit.avro_encoding import text, zz
 
@@ -143,3 +144,26 @@ def test_a_recursive_writer_takes_the_fastavro_path() -> None:
     assert native_reason(parse_schema(node, source="test")) == (
         "a recursive type (the native decoder has no Arrow type for it)"
     )
+
+
+@pytest.mark.parametrize(
+    ("array", "schema", "sizes"),
+    [
+        pytest.param(pa.array([0, -1, 64, 2**40]), "long", [1, 1, 2, 6], id="longs"),
+        pytest.param(pa.array([5, 0, 64, -65]).slice(1), "int", [1, 2, 2], id="sliced-ints"),
+        pytest.param(pa.array(["", "é", "x" * 200]), "string", [1, 3, 202], id="strings"),
+        pytest.param(pa.array(["a", "bb", "ccc"]).slice(1), "string", [3, 4], id="sliced-strings"),
+        pytest.param(
+            pa.array([None, 3, None], pa.int64()), ["null", "long"], [1, 2, 1], id="union-nulls"
+        ),
+    ],
+)
+def test_encoded_sizes_are_read_from_the_arrow_buffers(
+    array: pa.Array, schema: Any, sizes: list[int]
+) -> None:
+    assert _sizes(array, parse_schema(schema, source="test")).tolist() == sizes
+
+
+def test_a_null_outside_a_nullable_union_is_refused() -> None:
+    with pytest.raises(NativeRefused, match="outside a nullable union"):
+        _sizes(pa.array([1, None], pa.int64()), parse_schema("long", source="test"))

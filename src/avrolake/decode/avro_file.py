@@ -75,6 +75,7 @@ class ReaderPlan:
     # without a registry, as tests and benchmarks do): nothing is rescued.
     known_paths: frozenset[str] | None = None
     _rescues: dict[str, Rescue | None] = field(default_factory=dict, compare=False, repr=False)
+    _fingerprints: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def reader(self) -> Record:
@@ -95,6 +96,21 @@ class ReaderPlan:
     def uuid_fixer(self) -> Any:
         """The fixer for files whose writer schema has `uuid` strings."""
         return uuid_fixer(self.reader)
+
+    def fingerprint(self, writer_json: str) -> str:
+        """The header's writer schema's fingerprint, computed once per schema text (fastavro's
+        canonical form and Rabin fingerprint are pure Python: ~2 ms a schema)."""
+        if writer_json not in self._fingerprints:
+            try:
+                found = schema_fingerprint(json.loads(writer_json))
+            except (ValueError, TypeError, SchemaParseException) as exc:
+                raise QuarantineError(
+                    QuarantineKind.INVALID_WRITER_SCHEMA,
+                    f"the writer schema in the header is not a valid Avro schema ({exc})",
+                    writer_schema=writer_json,
+                ) from exc
+            self._fingerprints[writer_json] = found
+        return self._fingerprints[writer_json]
 
     def fastavro_read(self, writer_json: str, fingerprint: str) -> FastavroRead:
         """The schemas fastavro reads this writer's files with (decode/fastavro_docs.py),
@@ -320,14 +336,7 @@ class AvroFile:
             raise _header_error(exc) from exc
         meta = self._reader.metadata
         self.writer_schema_json: str = meta.get("avro.schema", "")
-        try:
-            self.writer_fingerprint = schema_fingerprint(json.loads(self.writer_schema_json))
-        except (ValueError, TypeError, SchemaParseException) as exc:
-            raise QuarantineError(
-                QuarantineKind.INVALID_WRITER_SCHEMA,
-                f"the writer schema in the header is not a valid Avro schema ({exc})",
-                writer_schema=self.writer_schema_json,
-            ) from exc
+        self.writer_fingerprint = plan.fingerprint(self.writer_schema_json)
         self.writer_version = plan.versions_by_fingerprint.get(self.writer_fingerprint)
         self._uuids = '"uuid"' in self.writer_schema_json  # fastavro makes uuid.UUID objects
         reason = plan.incompatibility(self.writer_schema_json, self.writer_fingerprint)

@@ -139,13 +139,26 @@ def decode_blocks(header: Header, blocks: Sequence[Block], writer: Schema) -> pa
     return pa.Table.from_batches([batch])
 
 
+# _has_tags of each schema node seen (the node itself is kept, so its id stays its own).
+_TAGGED: dict[int, tuple[Schema, bool]] = {}
+
+
 def _has_tags(schema: Schema, seen: set[int]) -> bool:
     """Whether the schema has bytes the decoder reads without checking them: union indexes
     (arrow-avro takes any index but the null one for the value) and booleans (any byte but
-    0 for true)."""
-    if id(schema) in seen:
+    0 for true). Worked out once per schema node."""
+    known = _TAGGED.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    if id(schema) in seen:  # a recursive type, met again inside itself (never memoized)
         return False
     seen.add(id(schema))
+    found = _find_tags(schema, seen)
+    _TAGGED[id(schema)] = (schema, found)
+    return found
+
+
+def _find_tags(schema: Schema, seen: set[int]) -> bool:
     if isinstance(schema, Union):
         return True
     if isinstance(schema, Primitive):
@@ -201,11 +214,11 @@ def _tags(array: Any, schema: Schema, starts: Any, present: Any, data: Any) -> N
             child = array.field(i)
             if _has_tags(field.type, set()):
                 _tags(child, field.type, offsets, present, data)
-            offsets = offsets + _sizes(child, field.type)
+            offsets = offsets + _sizes(child, field.type, True)
     elif isinstance(schema, Array):
         _item_tags(array, array.values, schema.items, 0, starts, present, data)
     elif isinstance(schema, Map):
-        keys = _sizes(array.keys, _STRING)
+        keys = _sizes(array.keys, _STRING, True)
         _item_tags(array, array.items, schema.values, keys, starts, present, data)
 
 
@@ -216,7 +229,7 @@ def _item_tags(
     list's item count, each after the entries before it in its list."""
     offsets = np.asarray(array.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
     counts = offsets[1:] - offsets[:-1]
-    entry = _sizes(items, schema) + keys
+    entry = _sizes(items, schema, True) + keys
     running = np.concatenate([[0], np.cumsum(entry)])  # entry offsets from the first entry
     owner = np.repeat(np.arange(len(counts)), counts)  # the list of each entry
     index = np.arange(offsets[0], offsets[-1]) if len(offsets) else np.zeros(0, np.int64)
@@ -263,37 +276,70 @@ def _varint_sizes(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     v = values.astype(np.int64, copy=False)
     z = ((v << 1) ^ (v >> 63)).view(np.uint64)
     size = np.ones(len(z), dtype=np.int64)
-    for k in range(1, 10):
-        size += z >= np.uint64(1 << (7 * k))
+    top = int(z.max()) if len(z) else 0
+    for k in range(1, 10):  # only up to the widest value's size (lengths: once or twice)
+        bound = 1 << (7 * k)
+        if top < bound:
+            break
+        size += z >= np.uint64(bound)
     return size
 
 
 def _ints(array: pa.Array) -> np.ndarray[Any, Any]:
-    """An integer-backed array's raw values (nulls as 0)."""
-    if pa.types.is_timestamp(array.type) or pa.types.is_time(array.type):
-        array = array.view(pa.int64() if array.type.bit_width == 64 else pa.int32())
-    elif pa.types.is_date32(array.type):
-        array = array.view(pa.int32())
+    """An integer-backed array's raw values, read from its data buffer (no copy, no kernel).
+
+    A null slot holds whatever the buffer holds there: every size computed from it is
+    multiplied out by the union validity above it (`_sizes`, `_tags`), and a column outside
+    a union has no nulls (`_no_nulls`)."""
+    width = array.type.bit_width
+    data = array.buffers()[1]
+    if data is None or not len(array) or width not in (32, 64):
+        return np.zeros(len(array), dtype=np.int64) if not len(array) else _ints_slow(array)
+    values = np.frombuffer(data, dtype=np.int32 if width == 32 else np.int64)
+    return values[array.offset : array.offset + len(array)].astype(np.int64)
+
+
+def _ints_slow(array: pa.Array) -> np.ndarray[Any, Any]:
     return np.asarray(array.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _sizes(array: pa.Array, schema: Schema) -> np.ndarray[Any, Any]:
-    """The canonical encoded size of each value of `array`, written with `schema`."""
+def _byte_lengths(array: pa.Array) -> np.ndarray[Any, Any]:
+    """The byte length of each string or bytes value, from the offsets buffer."""
+    kind = array.type
+    if not len(array) or array.buffers()[1] is None:
+        return np.zeros(len(array), dtype=np.int64)
+    if pa.types.is_string(kind) or pa.types.is_binary(kind):
+        offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)
+    elif pa.types.is_large_string(kind) or pa.types.is_large_binary(kind):
+        offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)
+    else:
+        return _ints_slow(pc.binary_length(array))
+    window = offsets[array.offset : array.offset + len(array) + 1].astype(np.int64)
+    return window[1:] - window[:-1]
+
+
+def _sizes(array: pa.Array, schema: Schema, masked: bool = False) -> np.ndarray[Any, Any]:
+    """The canonical encoded size of each value of `array`, written with `schema`.
+
+    `masked`: the array is under a nullable union, whose validity multiplies out the sizes
+    of its null slots; elsewhere a null cannot be what the writer wrote, and is refused."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     if isinstance(schema, Union):
         value = next(b for b in schema.branches if not _is_null(b))
         valid = np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        return 1 + np.where(valid, _sizes(array, value), 0)
+        return 1 + np.where(valid, _sizes(array, value, True), 0)
+    if array.null_count and not masked:
+        raise NativeRefused("a null value outside a nullable union")
     if isinstance(schema, Record):
         out = np.zeros(len(array), dtype=np.int64)
         for i, field in enumerate(schema.fields):
-            out += _sizes(array.field(i), field.type)
+            out += _sizes(array.field(i), field.type, masked)
         return out
     if isinstance(schema, Array):
-        return _list_sizes(array, _sizes(array.values, schema.items))
+        return _list_sizes(array, _sizes(array.values, schema.items, masked))
     if isinstance(schema, Map):
-        entry = _sizes(array.keys, _STRING) + _sizes(array.items, schema.values)
+        entry = _sizes(array.keys, _STRING, masked) + _sizes(array.items, schema.values, masked)
         return _list_sizes(array, entry)
     if isinstance(schema, Enum):
         return _varint_sizes(_ints(array.indices))
@@ -313,7 +359,7 @@ def _primitive_sizes(array: pa.Array, schema: Primitive) -> np.ndarray[Any, Any]
     if kind == "double":
         return np.full(len(array), 8, dtype=np.int64)
     if kind in ("string", "bytes"):
-        lengths = _ints(pc.binary_length(array))
+        lengths = _byte_lengths(array)
         sizes: np.ndarray[Any, Any] = _varint_sizes(lengths) + lengths
         return sizes
     raise NativeRefused(f"no encoded size for {kind}")

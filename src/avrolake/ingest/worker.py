@@ -31,7 +31,7 @@ from avrolake.lake.columns import (
     WRITER_FINGERPRINT,
     WRITER_VERSION,
 )
-from avrolake.storage import PROBLEMS, resolve
+from avrolake.storage import PROBLEMS, Location, resolve
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +100,14 @@ def run_group(files: Sequence[SourceFile], ctx: WorkerContext) -> list[Outcome]:
     """
     settings = ctx.table.settings
     assert settings is not None, "the ingest job's table handle carries its settings"
+    stores = Stores(resolve(ctx.source_uri, ctx.table.s3).fs, ctx.table.location())
     shared = PartitionedWriter(
-        ctx.table.location(), settings, ctx.file_schema, ctx.run_id, ctx.target_file_bytes
+        stores.table, settings, ctx.file_schema, ctx.run_id, ctx.target_file_bytes
     )
     outcomes: list[Outcome] = []
     try:
         for source in files:
-            outcome, rows = ingest_file(source, ctx)
+            outcome, rows = ingest_file(source, ctx, stores)
             tag = str(len(outcomes))
             for partition, part in rows:
                 shared.append(partition, part, tag)
@@ -132,13 +133,25 @@ def run_group(files: Sequence[SourceFile], ctx: WorkerContext) -> list[Outcome]:
 Rows = list[tuple[str | None, pa.Table]]
 
 
-def ingest_file(source: SourceFile, ctx: WorkerContext) -> tuple[Outcome, Rows]:
+class Stores(NamedTuple):
+    """The source's filesystem and the table's folder, resolved once per task (an S3
+    filesystem is costly to build, a local path to resolve)."""
+
+    source: pafs.FileSystem
+    table: Location
+
+
+def ingest_file(
+    source: SourceFile, ctx: WorkerContext, stores: Stores | None = None
+) -> tuple[Outcome, Rows]:
     """Decode one file (or split): its outcome, and its rows by partition when they are
     still to be written to the task's shared files (empty once written to its own)."""
     settings = ctx.table.settings
     assert settings is not None, "the ingest job's table handle carries its settings"
-    fs = resolve(ctx.source_uri, ctx.table.s3).fs
-    own = PartitionedWriter(ctx.table.location(), settings, ctx.file_schema, ctx.run_id)
+    if stores is None:
+        stores = Stores(resolve(ctx.source_uri, ctx.table.s3).fs, ctx.table.location())
+    fs = stores.source
+    own = PartitionedWriter(stores.table, settings, ctx.file_schema, ctx.run_id)
     held: Rows = []
     held_bytes = 0
     avro: AvroFile | None = None

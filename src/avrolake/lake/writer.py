@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
@@ -18,7 +19,8 @@ import pyarrow.parquet as pq
 from deltalake.transaction import AddAction
 
 from avrolake.errors import QuarantineError, QuarantineKind
-from avrolake.lake.stats import StatsAccumulator
+from avrolake.lake.parquet_options import parquet_options
+from avrolake.lake.stats import StatsAccumulator, footer_columns
 from avrolake.registry import TableSettings
 from avrolake.storage import Location
 
@@ -121,8 +123,10 @@ class PartitionedWriter:
         )
         rel = f"{folder}part-{self.run_id}-{uuid.uuid4().hex}.snappy.parquet"
         sink = self.folder.fs.open_output_stream(self.folder.ensure_parent(rel))
-        writer = pq.ParquetWriter(sink, self.schema, compression="snappy")
-        return _OpenFile(rel, sink, writer, StatsAccumulator())
+        options = parquet_options(self.schema)
+        writer = pq.ParquetWriter(sink, self.schema, **options)
+        footer = footer_columns(self.schema, options["write_statistics"])
+        return _OpenFile(rel, sink, writer, StatsAccumulator(footer=footer))
 
     @staticmethod
     def _flush(current: _OpenFile) -> None:
@@ -138,6 +142,7 @@ class PartitionedWriter:
     def _finish(self, partition: str | None, current: _OpenFile) -> FileAdd:
         self._flush(current)
         current.writer.close()
+        current.stats.add_footer(current.writer.writer.metadata)
         size = current.sink.tell()
         current.sink.close()
         values = (
@@ -231,7 +236,7 @@ def check_times(chunk: pa.Table) -> None:
 
 def _time_arrays(where: str, kind: pa.DataType, arrays: list[Any]) -> list[tuple[str, list[Any]]]:
     """(path, arrays) of every timestamp or date32 column under `kind`."""
-    if not arrays:
+    if not arrays or not _has_time(kind):
         return []
     if pa.types.is_timestamp(kind) or pa.types.is_date32(kind):
         return [(where, arrays)]
@@ -248,3 +253,18 @@ def _time_arrays(where: str, kind: pa.DataType, arrays: list[Any]) -> list[tuple
     elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
         found += _time_arrays(f"{where}[]", kind.value_type, [a.flatten() for a in arrays])
     return found
+
+
+@lru_cache(maxsize=256)
+def _has_time(kind: pa.DataType) -> bool:
+    """Whether a type holds a timestamp or date32 anywhere (worked out once per type, so
+    columns without one are never flattened to look)."""
+    if pa.types.is_timestamp(kind) or pa.types.is_date32(kind):
+        return True
+    if pa.types.is_struct(kind):
+        return any(_has_time(kind.field(i).type) for i in range(kind.num_fields))
+    if pa.types.is_map(kind):
+        return _has_time(kind.key_type) or _has_time(kind.item_type)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _has_time(kind.value_type)
+    return False
