@@ -11,28 +11,57 @@ gives spark-submit the Delta jars and Delta's SQL extension and catalog (docs/in
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import BaseHook
 
+from avrolake.config import LAKE_ROOT_ENV, RAW_ROOT_ENV, DeploymentRoots
+from avrolake.orchestration.deploy import run_time_roots
+
 
 class IngestSparkSubmitOperator(SparkSubmitOperator):
-    template_fields = (*SparkSubmitOperator.template_fields, "aws_conn_id")
+    """spark-submit of the ingest job; `raw_root`/`lake_root` (templated: the Airflow
+    Variables, '' when unset) reach the job as $AVROLAKE_RAW_ROOT/$AVROLAKE_LAKE_ROOT, else
+    the worker's own, else `default_roots` (orchestration/deploy.py)."""
 
-    def __init__(self, *, aws_conn_id: str = "", delta_jars_dir: str = "", **kwargs: Any) -> None:
+    template_fields = (*SparkSubmitOperator.template_fields, "aws_conn_id", "raw_root", "lake_root")
+
+    def __init__(
+        self,
+        *,
+        aws_conn_id: str = "",
+        delta_jars_dir: str = "",
+        raw_root: str = "",
+        lake_root: str = "",
+        default_roots: tuple[str, str] = ("", ""),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.aws_conn_id = aws_conn_id
         self.delta_jars_dir = delta_jars_dir
+        self.raw_root = raw_root
+        self.lake_root = lake_root
+        self.default_roots = default_roots
 
     def execute(self, context: Any) -> Any:
+        self.env_vars = {**(self.env_vars or {}), **self.roots_env(os.environ)}
         if self.aws_conn_id:
             self.env_vars = {**(self.env_vars or {}), **aws_env(self.aws_conn_id)}
         if self.delta_jars_dir:
             jars, conf = delta_submit(Path(self.delta_jars_dir), self.jars)
             self.jars, self.conf = jars, {**conf, **(self.conf or {})}
         return super().execute(context)
+
+
+    def roots_env(self, environ: Mapping[str, str]) -> dict[str, str]:
+        fallback = DeploymentRoots(self.default_roots[0] or None, self.default_roots[1] or None)
+        roots = run_time_roots(self.raw_root, self.lake_root, environ, fallback)
+        env = {RAW_ROOT_ENV: roots.raw, LAKE_ROOT_ENV: roots.lake}
+        return {k: v for k, v in env.items() if v}
 
 
 def delta_submit(jars_dir: Path, jars: str | None) -> tuple[str | None, dict[str, str]]:
