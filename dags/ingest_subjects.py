@@ -49,7 +49,7 @@ MAX_QUARANTINED = "{{ var.value.get('avrolake_max_quarantined', '') }}"  # '' = 
 AWS_CONN_ID = "{{ var.value.get('avrolake_aws_conn_id', '') }}"
 
 
-def schema_gate(registry: str, subject: str) -> str:
+def gate_registry(registry: str, subject: str) -> str:
     from airflow.sdk.exceptions import AirflowFailException
 
     from avrolake.errors import AvrolakeError
@@ -61,7 +61,7 @@ def schema_gate(registry: str, subject: str) -> str:
         raise AirflowFailException(str(exc)) from exc  # retrying cannot fix the registry
 
 
-def reconcile(
+def reconcile_interval(
     registry: str,
     subject: str,
     raw_root: str,
@@ -76,12 +76,8 @@ def reconcile(
     from avrolake.config import DEFAULT_MAX_QUARANTINED, LOOKBACK_ENV
     from avrolake.errors import ReconciliationError
     from avrolake.lake import TableRef
+    from avrolake.orchestration import reconcile
     from avrolake.orchestration.deploy import demo_roots, run_time_deployment, run_time_roots
-    from avrolake.orchestration.reconcile import (
-        interval_lookback,
-        publish_report,
-        reconcile_interval,
-    )
     from avrolake.storage import S3Options
 
     env = dict(os.environ)
@@ -96,16 +92,16 @@ def reconcile(
     s3 = S3Options.from_env(env)
     ref = TableRef.find(deployed.table, s3, quarantine=deployed.quarantine_table)
     limit = int(max_quarantined) if max_quarantined else DEFAULT_MAX_QUARANTINED
-    lookback = interval_lookback(Path(registry), subject, env.get(LOOKBACK_ENV))
+    lookback = reconcile.interval_lookback(Path(registry), subject, env.get(LOOKBACK_ENV))
     try:
-        report = reconcile_interval(
+        report = reconcile.reconcile_interval(
             deployed.source, ref, data_interval_start, data_interval_end, limit, lookback
         )
     except ReconciliationError as exc:
-        publish_report(ref, Path(registry), subject)  # the page shows why
+        reconcile.publish_report(ref, Path(registry), subject)  # the page shows why
         raise AirflowFailException(str(exc)) from exc
     print(f"avrolake reconciliation of {subject}: {report.as_dict()}")  # noqa: T201 - task log
-    return {**report.as_dict(), "report": publish_report(ref, Path(registry), subject)}
+    return {**report.as_dict(), "report": reconcile.publish_report(ref, Path(registry), subject)}
 
 
 def table_asset(stored: StoredDeployment) -> Asset:
@@ -153,7 +149,8 @@ def ingest_dag(stored: StoredDeployment) -> DAG:
             task_id="ingest",
             conn_id="spark",
             application=str(PROJECT / "jobs" / "ingest_logs.py"),
-            name=f"avrolake-ingest-{subject}-{{{{ ds_nodash }}}}-{{{{ logical_date.strftime('%H') }}}}",
+            name=f"avrolake-ingest-{subject}-"
+            + "{{ ds_nodash }}-{{ logical_date.strftime('%H') }}",
             application_args=[
                 *("--registry", str(REGISTRY), "--subject", subject),
                 *("--since", "{{ data_interval_start.isoformat() }}"),
@@ -169,19 +166,19 @@ def ingest_dag(stored: StoredDeployment) -> DAG:
             # The job's Python (driver and workers) is the interpreter Airflow runs with.
             env_vars={"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable},
         )
-        gate = PythonOperator(
+        schema_gate = PythonOperator(
             task_id="schema_gate",
-            python_callable=schema_gate,
+            python_callable=gate_registry,
             op_args=[str(REGISTRY), subject],
             retries=0,  # a broken registry does not heal by retrying
         )
-        checked = PythonOperator(
+        reconcile = PythonOperator(
             task_id="reconcile",
-            python_callable=reconcile,
+            python_callable=reconcile_interval,
             op_args=[str(REGISTRY), subject, RAW_ROOT, LAKE_ROOT, MAX_QUARANTINED, AWS_CONN_ID],
             outlets=[table_asset(stored)],
         )
-        gate >> ingest >> checked
+        schema_gate >> ingest >> reconcile
     return dag
 
 

@@ -37,6 +37,7 @@ REGISTRY = Path(os.environ.get("AVROLAKE_REGISTRY") or PROJECT / "schemas").reso
 SUBJECTS = deployed_subjects(REGISTRY)
 RAW_ROOT = "{{ var.value.get('avrolake_raw_root', '') }}"
 LAKE_ROOT = "{{ var.value.get('avrolake_lake_root', '') }}"
+SWEEP_RUN = ("--run-id", "{{ run_id }}", "--json")
 
 
 @task
@@ -97,9 +98,7 @@ with DAG(
         env_vars={"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable},
     ).expand(
         application_args=[
-            ["--registry", str(REGISTRY), "--subject", s, "--sweep"]
-            + ["--run-id", "{{ run_id }}", "--json"]
-            for s in SUBJECTS
+            ["--registry", str(REGISTRY), "--subject", s, "--sweep", *SWEEP_RUN] for s in SUBJECTS
         ]
     )
     steps = {

@@ -178,9 +178,7 @@ def config_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Inges
     )
 
 
-def _targets(
-    args: argparse.Namespace, environ: dict[str, str]
-) -> tuple[str, str, str | None]:
+def _targets(args: argparse.Namespace, environ: dict[str, str]) -> tuple[str, str, str | None]:
     """--source, --table and --quarantine-table; what is not given comes from the subject's
     deployment (table.json + the roots in the environment; docs/registry.md#deployment)."""
     if args.source and args.table:
@@ -189,9 +187,7 @@ def _targets(
 
     registry = Registry(args.registry)
     subject = registry.resolve_subject(args.subject or None)
-    deployed = stored_deployment(args.registry, subject).resolve(
-        DeploymentRoots.from_env(environ)
-    )
+    deployed = stored_deployment(args.registry, subject).resolve(DeploymentRoots.from_env(environ))
     quarantine = args.quarantine_table or (None if args.table else deployed.quarantine_table)
     return args.source or deployed.source, args.table or deployed.table, quarantine
 

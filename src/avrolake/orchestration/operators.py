@@ -56,7 +56,6 @@ class IngestSparkSubmitOperator(SparkSubmitOperator):
             self.jars, self.conf = jars, {**conf, **(self.conf or {})}
         return super().execute(context)
 
-
     def roots_env(self, environ: Mapping[str, str]) -> dict[str, str]:
         fallback = DeploymentRoots(self.default_roots[0] or None, self.default_roots[1] or None)
         roots = run_time_roots(self.raw_root, self.lake_root, environ, fallback)
