@@ -103,9 +103,8 @@ def run_index(args: argparse.Namespace, registry_dir: Path | None) -> int:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; with --index give a directory")
     registry = Registry(registry_dir)
-    tables = deployed_tables(
-        registry_dir, DeploymentRoots.from_env(os.environ), S3Options.from_env(os.environ)
-    )
+    lake_root = DeploymentRoots.from_env(os.environ).lake
+    tables = deployed_tables(registry_dir, lake_root, S3Options.from_env(os.environ))
     data = build_index(registry_dir, tables, lambda subject: f"{subject}.html")
     for row, table in zip(data.rows, tables, strict=True):
         if row.page is not None and table.ref is not None:

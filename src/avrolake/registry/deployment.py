@@ -49,19 +49,19 @@ class StoredDeployment:
 
     def resolve(self, roots: DeploymentRoots) -> Deployment:
         """Absolute locations, or a DeploymentError naming the root to set."""
-        table = _under(self.subject, "table", self.table, roots.lake, LAKE_ROOT_ENV)
-        quarantine = self.quarantine_table
-        return Deployment(
-            subject=self.subject,
-            source=_under(
-                self.subject, "source.prefix", self.source_prefix, roots.raw, RAW_ROOT_ENV
-            ),
-            table=table,
-            quarantine_table=None
-            if quarantine is None
-            else _under(self.subject, "quarantine_table", quarantine, roots.lake, LAKE_ROOT_ENV),
-            schedule=self.schedule,
+        table, quarantine = self.tables(roots.lake)
+        source = _under(self.subject, "source.prefix", self.source_prefix, roots.raw, RAW_ROOT_ENV)
+        return Deployment(self.subject, source, table, quarantine, self.schedule)
+
+    def tables(self, lake_root: str | None) -> tuple[str, str | None]:
+        """The table and the quarantine table (None: <table>_quarantine) under the lake root."""
+        table = _under(self.subject, "table", self.table, lake_root, LAKE_ROOT_ENV)
+        if self.quarantine_table is None:
+            return table, None
+        q = _under(
+            self.subject, "quarantine_table", self.quarantine_table, lake_root, LAKE_ROOT_ENV
         )
+        return table, q
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,9 @@ from html import escape
 from pathlib import Path
 from typing import Any, Literal
 
-from avrolake.config import DeploymentRoots
 from avrolake.errors import AvrolakeError
 from avrolake.lake import TableRef
-from avrolake.registry.deployment import Deployment, deployed_subjects, stored_deployment
+from avrolake.registry.deployment import deployed_subjects, stored_deployment
 from avrolake.report.data import RunInfo, run_of, table_health
 from avrolake.report.html import CSS
 from avrolake.storage import S3Options
@@ -53,9 +52,8 @@ class IndexData:
         return asdict(self)
 
 
-def index_row(deployed: Deployment, ref: TableRef, page: str) -> IndexRow:
+def index_row(subject: str, schedule: str | None, ref: TableRef, page: str) -> IndexRow:
     """The subject's row: its table's health and last run (`page` links its report)."""
-    subject, schedule = deployed.subject, deployed.schedule
     try:
         table = ref.load()
         if table is None:
@@ -84,23 +82,27 @@ def index_row(deployed: Deployment, ref: TableRef, page: str) -> IndexRow:
 class DeployedTable:
     """A deployed subject and its table, or why its deployment does not resolve."""
 
-    deployment: Deployment | None
     subject: str
+    schedule: str | None
     ref: TableRef | None
     problem: str = ""
 
 
-def deployed_tables(registry: Path, roots: DeploymentRoots, s3: S3Options) -> list[DeployedTable]:
-    """Every deployed subject of the registry with its table handle (no I/O on tables)."""
+def deployed_tables(registry: Path, lake_root: str | None, s3: S3Options) -> list[DeployedTable]:
+    """Every deployed subject of the registry with its table handle (tables under
+    `lake_root` when relative; the source prefix is not needed here)."""
     found = []
     for subject in deployed_subjects(registry):
+        schedule = None
         try:
-            deployed = stored_deployment(registry, subject).resolve(roots)
-            ref = TableRef.find(deployed.table, s3, quarantine=deployed.quarantine_table)
+            stored = stored_deployment(registry, subject)
+            schedule = stored.schedule
+            table, quarantine = stored.tables(lake_root)
+            ref = TableRef.find(table, s3, quarantine=quarantine)
         except (AvrolakeError, OSError, ValueError) as exc:
-            found.append(DeployedTable(None, subject, None, str(exc)))
+            found.append(DeployedTable(subject, schedule, None, str(exc)))
             continue
-        found.append(DeployedTable(deployed, subject, ref))
+        found.append(DeployedTable(subject, schedule, ref))
     return found
 
 
@@ -112,9 +114,9 @@ def build_index(
 ) -> IndexData:
     """The index of `tables`; `page_of(subject)` is the href of a subject's page."""
     rows = [
-        index_row(t.deployment, t.ref, page_of(t.subject))
-        if t.deployment is not None and t.ref is not None
-        else IndexRow(t.subject, "", None, "unreadable", t.problem)
+        index_row(t.subject, t.schedule, t.ref, page_of(t.subject))
+        if t.ref is not None
+        else IndexRow(t.subject, "", t.schedule, "unreadable", t.problem)
         for t in tables
     ]
     generated = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
