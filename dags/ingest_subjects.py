@@ -43,8 +43,11 @@ from avrolake.registry.deployment import (
 PROJECT = Path(__file__).resolve().parent.parent
 DEMO = str(Path(os.environ.get("AVROLAKE_DEMO_DIR", PROJECT / ".demo")).resolve())
 REGISTRY = Path(os.environ.get("AVROLAKE_REGISTRY") or PROJECT / "schemas").resolve()
-RAW_ROOT = "{{ var.value.get('avrolake_raw_root', '') }}"
-LAKE_ROOT = "{{ var.value.get('avrolake_lake_root', '') }}"
+# The roots, rendered when a task runs: the Variable, else the worker's environment, else
+# the local demo's folder (the macro `env_or` below; the environment of the task, not of the
+# parse).
+RAW_ROOT = "{{ var.value.get('avrolake_raw_root', '') or env_or('AVROLAKE_RAW_ROOT', 'raw') }}"
+LAKE_ROOT = "{{ var.value.get('avrolake_lake_root', '') or env_or('AVROLAKE_LAKE_ROOT', 'lake') }}"
 MAX_QUARANTINED = "{{ var.value.get('avrolake_max_quarantined', '') }}"  # '' = the default
 AWS_CONN_ID = "{{ var.value.get('avrolake_aws_conn_id', '') }}"
 
@@ -73,11 +76,11 @@ def reconcile_interval(
 ) -> dict[str, object]:
     from airflow.sdk.exceptions import AirflowFailException
 
-    from avrolake.config import DEFAULT_MAX_QUARANTINED, LOOKBACK_ENV
+    from avrolake.config import DEFAULT_MAX_QUARANTINED, LOOKBACK_ENV, DeploymentRoots
     from avrolake.errors import ReconciliationError
     from avrolake.lake import TableRef
     from avrolake.orchestration import reconcile
-    from avrolake.orchestration.deploy import demo_roots, run_time_deployment, run_time_roots
+    from avrolake.orchestration.deploy import run_time_deployment
     from avrolake.storage import S3Options
 
     env = dict(os.environ)
@@ -87,7 +90,7 @@ def reconcile_interval(
         env.update(aws_env(aws_conn_id))
     assert data_interval_start is not None
     assert data_interval_end is not None
-    roots = run_time_roots(raw_root, lake_root, env, demo_roots(DEMO))
+    roots = DeploymentRoots(raw_root or None, lake_root or None)
     deployed = run_time_deployment(Path(registry), subject, roots)
     s3 = S3Options.from_env(env)
     ref = TableRef.find(deployed.table, s3, quarantine=deployed.quarantine_table)
@@ -117,6 +120,11 @@ def table_asset(stored: StoredDeployment) -> Asset:
     return Asset(name=table, uri=uri, group="avrolake")
 
 
+def env_or(name: str, demo_folder: str) -> str:
+    """A Jinja macro: $name of the running task, else <demo>/<demo_folder> (local dev)."""
+    return os.environ.get(name) or f"{DEMO}/{demo_folder}"
+
+
 _TIMETABLES: dict[str, CronDataIntervalTimetable] = {}
 
 
@@ -144,6 +152,7 @@ def ingest_dag(stored: StoredDeployment) -> DAG:
         default_args={"retries": 3, "retry_delay": dt.timedelta(minutes=2)},
         tags=["avrolake", "ingest", "delta", f"subject:{subject}"],
         doc_md=__doc__,
+        user_defined_macros={"env_or": env_or},
     ) as dag:
         ingest = IngestSparkSubmitOperator(
             task_id="ingest",
@@ -160,7 +169,6 @@ def ingest_dag(stored: StoredDeployment) -> DAG:
             aws_conn_id=AWS_CONN_ID,
             raw_root=RAW_ROOT,
             lake_root=LAKE_ROOT,
-            default_roots=(f"{DEMO}/raw", f"{DEMO}/lake"),
             # A Delta session (docs/interop.md): the jars `make setup` fetched.
             delta_jars_dir=os.environ.get("AVROLAKE_JARS_DIR", str(PROJECT / ".jars")),
             # The job's Python (driver and workers) is the interpreter Airflow runs with.

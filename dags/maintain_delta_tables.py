@@ -35,8 +35,16 @@ PROJECT = Path(__file__).resolve().parent.parent
 DEMO = str(Path(os.environ.get("AVROLAKE_DEMO_DIR", PROJECT / ".demo")).resolve())
 REGISTRY = Path(os.environ.get("AVROLAKE_REGISTRY") or PROJECT / "schemas").resolve()
 SUBJECTS = deployed_subjects(REGISTRY)
-RAW_ROOT = "{{ var.value.get('avrolake_raw_root', '') }}"
-LAKE_ROOT = "{{ var.value.get('avrolake_lake_root', '') }}"
+# Rendered when a task runs: the Variable, else the worker's environment, else the demo's.
+RAW_ROOT = "{{ var.value.get('avrolake_raw_root', '') or env_or('AVROLAKE_RAW_ROOT', 'raw') }}"
+LAKE_ROOT = "{{ var.value.get('avrolake_lake_root', '') or env_or('AVROLAKE_LAKE_ROOT', 'lake') }}"
+
+
+def env_or(name: str, demo_folder: str) -> str:
+    """A Jinja macro: $name of the running task, else <demo>/<demo_folder> (local dev)."""
+    return os.environ.get(name) or f"{DEMO}/{demo_folder}"
+
+
 SWEEP_RUN = ("--run-id", "{{ run_id }}", "--json")
 
 
@@ -49,10 +57,10 @@ def maintain(
     retention_hours: str,
     aws_conn_id: str,
 ) -> dict[str, object]:
-    from avrolake.config import MIN_RETENTION_HOURS
+    from avrolake.config import MIN_RETENTION_HOURS, DeploymentRoots
     from avrolake.lake import TableRef
     from avrolake.lake.maintenance import maintain
-    from avrolake.orchestration.deploy import demo_roots, run_time_deployment, run_time_roots
+    from avrolake.orchestration.deploy import run_time_deployment
     from avrolake.storage import S3Options
 
     env = dict(os.environ)
@@ -60,7 +68,7 @@ def maintain(
         from avrolake.orchestration.operators import aws_env
 
         env.update(aws_env(aws_conn_id))
-    roots = run_time_roots(raw_root, lake_root, env, demo_roots(DEMO))
+    roots = DeploymentRoots(raw_root or None, lake_root or None)
     deployed = run_time_deployment(REGISTRY, subject, roots)
     s3 = S3Options.from_env(env)
     ref = TableRef.find(deployed.table, s3, quarantine=deployed.quarantine_table)
@@ -83,6 +91,7 @@ with DAG(
     default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=10)},
     tags=["avrolake", "maintenance", "delta"],
     doc_md=__doc__,
+    user_defined_macros={"env_or": env_or},
 ) as dag:
     retention = "{{ var.value.get('avrolake_vacuum_retention_hours', '') }}"  # '' = 168
     aws = "{{ var.value.get('avrolake_aws_conn_id', '') }}"
@@ -94,7 +103,6 @@ with DAG(
         aws_conn_id=aws,
         raw_root=RAW_ROOT,
         lake_root=LAKE_ROOT,
-        default_roots=(f"{DEMO}/raw", f"{DEMO}/lake"),
         env_vars={"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable},
     ).expand(
         application_args=[

@@ -74,8 +74,8 @@ def test_the_ingest_task_names_only_its_subject_and_the_registry(dagbag: Any) ->
     assert "--source" not in task.application_args
     assert "--table" not in task.application_args
     assert (task.raw_root, task.lake_root) == (
-        "{{ var.value.get('avrolake_raw_root', '') }}",
-        "{{ var.value.get('avrolake_lake_root', '') }}",
+        "{{ var.value.get('avrolake_raw_root', '') or env_or('AVROLAKE_RAW_ROOT', 'raw') }}",
+        "{{ var.value.get('avrolake_lake_root', '') or env_or('AVROLAKE_LAKE_ROOT', 'lake') }}",
     )
 
 

@@ -11,22 +11,18 @@ gives spark-submit the Delta jars and Delta's SQL extension and catalog (docs/in
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import BaseHook
 
-from avrolake.config import LAKE_ROOT_ENV, RAW_ROOT_ENV, DeploymentRoots
-from avrolake.orchestration.deploy import run_time_roots
+from avrolake.config import LAKE_ROOT_ENV, RAW_ROOT_ENV
 
 
 class IngestSparkSubmitOperator(SparkSubmitOperator):
-    """spark-submit of the ingest job; `raw_root`/`lake_root` (templated: the Airflow
-    Variables, '' when unset) reach the job as $AVROLAKE_RAW_ROOT/$AVROLAKE_LAKE_ROOT, else
-    the worker's own, else `default_roots` (orchestration/deploy.py)."""
+    """spark-submit of the ingest job; `raw_root`/`lake_root` (templated, rendered when the
+    task runs) reach the job as $AVROLAKE_RAW_ROOT/$AVROLAKE_LAKE_ROOT ('' = not set)."""
 
     template_fields = (*SparkSubmitOperator.template_fields, "aws_conn_id", "raw_root", "lake_root")
 
@@ -37,7 +33,6 @@ class IngestSparkSubmitOperator(SparkSubmitOperator):
         delta_jars_dir: str = "",
         raw_root: str = "",
         lake_root: str = "",
-        default_roots: tuple[str, str] = ("", ""),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -45,10 +40,9 @@ class IngestSparkSubmitOperator(SparkSubmitOperator):
         self.delta_jars_dir = delta_jars_dir
         self.raw_root = raw_root
         self.lake_root = lake_root
-        self.default_roots = default_roots
 
     def execute(self, context: Any) -> Any:
-        self.env_vars = {**(self.env_vars or {}), **self.roots_env(os.environ)}
+        self.env_vars = {**(self.env_vars or {}), **self.roots_env()}
         if self.aws_conn_id:
             self.env_vars = {**(self.env_vars or {}), **aws_env(self.aws_conn_id)}
         if self.delta_jars_dir:
@@ -56,10 +50,8 @@ class IngestSparkSubmitOperator(SparkSubmitOperator):
             self.jars, self.conf = jars, {**conf, **(self.conf or {})}
         return super().execute(context)
 
-    def roots_env(self, environ: Mapping[str, str]) -> dict[str, str]:
-        fallback = DeploymentRoots(self.default_roots[0] or None, self.default_roots[1] or None)
-        roots = run_time_roots(self.raw_root, self.lake_root, environ, fallback)
-        env = {RAW_ROOT_ENV: roots.raw, LAKE_ROOT_ENV: roots.lake}
+    def roots_env(self) -> dict[str, str]:
+        env = {RAW_ROOT_ENV: self.raw_root, LAKE_ROOT_ENV: self.lake_root}
         return {k: v for k, v in env.items() if v}
 
 
