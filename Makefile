@@ -25,7 +25,7 @@ AIRFLOW_ENV = AIRFLOW_HOME=$(DEMO_ABS)/airflow \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
 	AIRFLOW_CONN_SPARK='{"conn_type":"spark","host":"local[2]","extra":{"deploy-mode":"client"}}' \
-	AIRFLOW_VAR_AVROLAKE_REGISTRY=$(abspath $(DEMO_REGISTRY)) \
+	AVROLAKE_REGISTRY=$(abspath $(DEMO_REGISTRY)) \
 	AVROLAKE_SETTLE_SECONDS=$(DEMO_SETTLE_SECONDS) \
 	AVROLAKE_DEMO_DIR=$(DEMO_ABS) SPARK_LOCAL_IP=127.0.0.1 PATH="$(CURDIR)/$(BIN):$$PATH"
 DEMO_ABS = $(abspath $(DEMO_DIR))
@@ -34,23 +34,35 @@ DEMO_SETTLE_SECONDS ?= 0
 DEMO_HOUR ?= 2026-01-01T01:00:00+00:00
 S3_IMAGE ?= localhost/avrolake-s3-dev:0.1.0
 
-demo: setup ## run the main job THROUGH Airflow on mixed-version logs (2 corrupt); print summary, status, report path
+# Each subject's DAG (dags/ingest_subjects.py) takes its source and table from its table.json
+# under the demo's roots: $(DEMO_DIR)/raw and $(DEMO_DIR)/lake.
+DEMO_ROOTS = AVROLAKE_RAW_ROOT=$(DEMO_ABS)/raw AVROLAKE_LAKE_ROOT=$(DEMO_ABS)/lake
+
+demo: setup ## land two subjects (Hive and Kafka Connect layouts) THROUGH their Airflow DAGs; print summaries, status, the index page
 	@echo "== schema gate: avrolake schemas check --registry $(DEMO_REGISTRY)"
 	@$(BIN)/avrolake schemas check --registry $(DEMO_REGISTRY)
-	@echo "== raw zone: 6 mixed-version files + 2 corrupt in dt=2026-01-01/hour=00"
-	@rm -rf $(DEMO_DIR)/raw $(DEMO_DIR)/lake
-	@$(BIN)/avrolake generate --registry $(DEMO_REGISTRY) --out $(DEMO_DIR)/raw --files 6 --records 1000 --corrupt 2 --hours 1 --seed 7
-	@echo "== airflow dags test ingest_avro_logs $(DEMO_HOUR)  (interval [00:00, 01:00))"
+	@rm -rf $(DEMO_DIR)/raw $(DEMO_DIR)/lake $(DEMO_DIR)/site
+	@echo "== raw zone: log_event, 6 mixed-version files + 2 corrupt in logs/dt=2026-01-01/hour=00 (Hive layout)"
+	@$(BIN)/avrolake generate --registry $(DEMO_REGISTRY) --subject log_event --out $(DEMO_DIR)/raw/logs --files 6 --records 1000 --corrupt 2 --hours 1 --seed 7
+	@echo "== raw zone: orders, 3 mixed-version files in topics/orders/year=2026/month=01/day=01/hour=00 (Kafka Connect layout)"
+	@$(BIN)/avrolake generate --registry $(DEMO_REGISTRY) --subject orders --out $(DEMO_DIR)/raw/topics/orders --files 3 --records 1000 --hours 1 --seed 7 --layout kafka-connect-time --topic orders
 	@$(AIRFLOW_ENV) $(BIN)/airflow db migrate > $(DEMO_DIR)/airflow-db.log 2>&1 || { cat $(DEMO_DIR)/airflow-db.log; exit 1; }
-	@$(AIRFLOW_ENV) $(BIN)/airflow dags test ingest_avro_logs $(DEMO_HOUR) > $(DEMO_DIR)/dag-test.log 2>&1 \
-		|| { tail -50 $(DEMO_DIR)/dag-test.log; exit 1; }
-	@grep -E "DagRun Finished" $(DEMO_DIR)/dag-test.log | sed -E 's/.*(dag_id=[^,]*).*(state=[a-z]*).*/\1 \2/'
-	@echo "== run summary (from the ingest task's log)"
-	@$(BIN)/python scripts/run_summary.py $(DEMO_DIR)/dag-test.log
+	@for subject in log_event orders; do \
+		echo "== airflow dags test ingest_$$subject $(DEMO_HOUR)  (interval [00:00, 01:00))"; \
+		$(AIRFLOW_ENV) $(BIN)/airflow dags test ingest_$$subject $(DEMO_HOUR) > $(DEMO_DIR)/dag-test-$$subject.log 2>&1 \
+			|| { tail -50 $(DEMO_DIR)/dag-test-$$subject.log; exit 1; }; \
+		grep -E "DagRun Finished" $(DEMO_DIR)/dag-test-$$subject.log | sed -E 's/.*(dag_id=[^,]*).*(state=[a-z]*).*/\1 \2/'; \
+		echo "== run summary (from the ingest task's log)"; \
+		$(BIN)/python scripts/run_summary.py $(DEMO_DIR)/dag-test-$$subject.log || exit 1; \
+	done
 	@echo "== what landed: avrolake status --table $(DEMO_DIR)/lake/logs"
 	@$(BIN)/avrolake status --table $(DEMO_DIR)/lake/logs
+	@echo "== what landed: avrolake status --table $(DEMO_DIR)/lake/orders"
+	@$(BIN)/avrolake status --table $(DEMO_DIR)/lake/orders
 	@echo "== the report page: avrolake report --table $(DEMO_DIR)/lake/logs --registry $(DEMO_REGISTRY) --out $(DEMO_DIR)/report.html"
 	@$(BIN)/avrolake report --table $(DEMO_DIR)/lake/logs --registry $(DEMO_REGISTRY) --out $(DEMO_DIR)/report.html
+	@echo "== the index page: avrolake report --index --registry $(DEMO_REGISTRY) --out $(DEMO_DIR)/site"
+	@$(DEMO_ROOTS) $(BIN)/avrolake report --index --registry $(DEMO_REGISTRY) --out $(DEMO_DIR)/site
 
 airflow: setup ## start Airflow's api-server, scheduler, dag-processor, triggerer on 127.0.0.1:8080 (login admin)
 	@mkdir -p $(DEMO_DIR)

@@ -2,7 +2,8 @@
 
 docs/report.png: the page `make demo` writes (.demo/report.html), opened from the file.
 docs/airflow-report-view.png: the same page inside Airflow's UI (a real `airflow api-server`
-with the avrolake plugin, logged in as the throwaway local user admin).
+with the avrolake plugin, logged in as the throwaway local user admin), opened from the
+plugin's index of every deployed subject.
 Needs `make demo` first and headless Chromium (scripts/install_chromium.sh).
 """
 
@@ -29,7 +30,7 @@ def main() -> int:
         print("screenshots: no Chromium; run scripts/install_chromium.sh", file=sys.stderr)
         return 2
     env = {
-        "AIRFLOW_VAR_AVROLAKE_TABLE": str(demo / "lake" / "logs"),
+        "AIRFLOW_VAR_AVROLAKE_LAKE_ROOT": str(demo / "lake"),
         "AIRFLOW_VAR_AVROLAKE_REGISTRY": str(ROOT / "schemas"),
     }
     with chromium(binary) as page, tempfile.TemporaryDirectory() as home:
@@ -37,8 +38,11 @@ def main() -> int:
         print(page.screenshot(ROOT / "docs" / "report.png"))
         with AirflowServer(Path(home), env) as airflow:
             page.set_cookie("_token", airflow.token(), airflow.url)
-            page.goto(f"{airflow.url}/plugin/avrolake-report")
+            page.goto(f"{airflow.url}/plugin/avrolake-report")  # the index
             frame = "document.querySelector('iframe').contentDocument"
+            link = f"{frame}.querySelector('#subjects-table a[href$=\"subject=log_event\"]')"
+            page.wait_for(f"document.querySelector('iframe') && {frame} && {link}")
+            page.evaluate(f"{link}.click()")
             page.wait_for(
                 f"document.querySelector('iframe') && {frame} && "
                 f"{frame}.querySelectorAll('#compat-matrix td.cell').length > 0"

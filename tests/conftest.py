@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,22 @@ pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.lake", "tests.fixtures.cl
 os.environ["AVROLAKE_SETTLE_SECONDS"] = "0"
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_REGISTRY = ROOT / "schemas"
+# The repository's registry: two deployed subjects, log_event and orders (docs/registry.md).
+REPO_REGISTRY = ROOT / "schemas"
+
+
+def _log_event_registry() -> Path:
+    """A registry holding the shipped log_event subject alone (a link to schemas/log_event):
+    the tests written for it rely on it being the registry's only subject."""
+    root = Path(tempfile.mkdtemp(prefix="avrolake-log-event-registry-"))
+    (root / "log_event").symlink_to(REPO_REGISTRY / "log_event", target_is_directory=True)
+    return root
+
+
+SHIPPED_REGISTRY = _log_event_registry()
+# ...and the default of every command that takes --registry, in this process and in the
+# processes tests start (spark-submit, airflow), unless a test names another.
+os.environ["AVROLAKE_REGISTRY"] = str(SHIPPED_REGISTRY)
 
 
 @pytest.fixture

@@ -74,6 +74,27 @@ def registry_from_env(environ: Mapping[str, str]) -> Path:
     return Path(environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY)
 
 
+# A deployment's roots (docs/registry.md#deployment): a subject's relative source prefix is
+# under the raw root, its relative table under the lake root.
+RAW_ROOT_ENV = "AVROLAKE_RAW_ROOT"
+LAKE_ROOT_ENV = "AVROLAKE_LAKE_ROOT"
+# A deployed subject's defaults (table.json without the key).
+DEFAULT_SCHEDULE = "@hourly"
+
+
+@dataclass(frozen=True)
+class DeploymentRoots:
+    """Where relative source prefixes and tables live; None: not set (then only absolute
+    ones resolve)."""
+
+    raw: str | None = None
+    lake: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> DeploymentRoots:
+        return cls(environ.get(RAW_ROOT_ENV) or None, environ.get(LAKE_ROOT_ENV) or None)
+
+
 def default_quarantine_uri(table_uri: str) -> str:
     return f"{table_uri.rstrip('/')}{QUARANTINE_SUFFIX}"
 

@@ -85,6 +85,16 @@ class LayoutMismatchError(ConfigError):
         )
 
 
+class DeploymentError(AvrolakeError):
+    """A subject's deployment (table.json's table, quarantine_table, schedule, source prefix)
+    is malformed, or a relative location has no root to resolve against."""
+
+    def __init__(self, subject: str, key: str, message: str) -> None:
+        self.subject = subject
+        self.key = key
+        super().__init__(f"deployment of subject {subject!r}: {key}: {message}")
+
+
 class StorageError(AvrolakeError):
     """A source or destination URI could not be reached or written."""
 

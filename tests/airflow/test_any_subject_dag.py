@@ -1,9 +1,11 @@
-"""`dag.test()` of both DAGs on a second subject (tests/data/registry's clickstream), with a
-custom quarantine table and no subject Variable: real Spark (spark-submit, local[2])."""
+"""`dag.test()` of both DAGs on a second subject (tests/data/registry's clickstream, deployed
+by a table.json with an absolute quarantine table): real Spark (spark-submit, local[2])."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +30,17 @@ UTC = dt.UTC
 
 @pytest.fixture
 def lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_SOURCE", str(tmp_path / "raw"))
-    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_TABLE", str(tmp_path / "lake" / "clicks"))
-    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_REGISTRY", str(DATA_REGISTRY))
-    monkeypatch.setenv(
-        "AIRFLOW_VAR_AVROLAKE_QUARANTINE_TABLE", str(tmp_path / "rejects" / "clicks_bad")
-    )
-    monkeypatch.delenv("AIRFLOW_VAR_AVROLAKE_SUBJECT", raising=False)  # '' = the only subject
+    registry = tmp_path / "schemas"
+    shutil.copytree(DATA_REGISTRY, registry)
+    deployment = {
+        "table": "clicks",
+        "quarantine_table": str(tmp_path / "rejects" / "clicks_bad"),
+        "source": {"prefix": "web/clicks"},
+    }
+    (registry / "clickstream" / "table.json").write_text(json.dumps(deployment))
+    monkeypatch.setenv("AVROLAKE_REGISTRY", str(registry))
+    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_RAW_ROOT", str(tmp_path / "raw"))
+    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_LAKE_ROOT", str(tmp_path / "lake"))
     return tmp_path
 
 
@@ -45,25 +51,33 @@ def dag_from(file: str, dag_id: str) -> Any:
 
 
 def states(run: Any) -> dict[str, str]:
-    return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    """Each task's state; a task mapped over the subjects as `task[index]`."""
+    return {_key(ti): str(ti.state) for ti in run.get_task_instances()}
 
 
 def returned(run: Any) -> dict[str, Any]:
     """Each task's return value (its XCom)."""
-    return {ti.task_id: ti.xcom_pull(task_ids=ti.task_id) for ti in run.get_task_instances()}
+    return {
+        _key(ti): ti.xcom_pull(task_ids=ti.task_id, map_indexes=ti.map_index)
+        for ti in run.get_task_instances()
+    }
+
+
+def _key(ti: Any) -> str:
+    return ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
 
 
 def test_dags_land_and_maintain_a_second_subject_with_a_custom_quarantine_table(
     lake: Path,
 ) -> None:
-    raw = resolve(str(lake / "raw"))
+    raw = resolve(str(lake / "raw" / "web" / "clicks"))
     written = write_clickstream(raw, v1_hour=V2_HOUR, v2_hour=V2_HOUR)  # all in one hour
     bad = write_corrupt(raw, V2_HOUR)
     table = str(lake / "lake" / "clicks")
     quarantine = str(lake / "rejects" / "clicks_bad")
 
     # The 01:00 run ingests [00:00, 01:00) of March 2nd: the hour holding every file.
-    run = dag_from("ingest_avro_logs.py", "ingest_avro_logs").test(
+    run = dag_from("ingest_subjects.py", "ingest_clickstream").test(
         logical_date=dt.datetime(2026, 3, 2, 1, tzinfo=UTC)
     )
     assert states(run) == {"schema_gate": "success", "ingest": "success", "reconcile": "success"}
@@ -98,19 +112,20 @@ def test_dags_land_and_maintain_a_second_subject_with_a_custom_quarantine_table(
         logical_date=dt.datetime(2026, 3, 3, tzinfo=UTC)
     )
     assert states(maintained) == {
-        "sweep": "success",
-        "maintain_logs": "success",
-        "maintain_quarantine": "success",
-        "maintain_ledger": "success",
+        "sweep[0]": "success",
+        "maintain_table[0]": "success",
+        "maintain_quarantine[0]": "success",
+        "maintain_ledger[0]": "success",
     }
     reports = returned(maintained)
-    assert reports["maintain_logs"]["table"] == table
-    assert reports["maintain_logs"]["exists"] is True
+    assert reports["maintain_table[0]"]["subject"] == "clickstream"
+    assert reports["maintain_table[0]"]["table"] == table
+    assert reports["maintain_table[0]"]["exists"] is True
     # Each of the 2 tasks (local[2]) writes one Parquet file per event date it holds
     # (clicks-v1-b.avro spans both dates): 3, compacted to one per event_date partition.
-    assert reports["maintain_logs"]["before"]["files"] == 3
-    assert reports["maintain_logs"]["after"]["files"] == 2
-    q_report = reports["maintain_quarantine"]
+    assert reports["maintain_table[0]"]["before"]["files"] == 3
+    assert reports["maintain_table[0]"]["after"]["files"] == 2
+    q_report = reports["maintain_quarantine[0]"]
     assert (q_report["table"], q_report["exists"]) == (quarantine, True)
     assert q_report["before"]["files"] == q_report["after"]["files"] == 1
     # The custom quarantine table was checkpointed; the default one was never created.

@@ -1,4 +1,6 @@
-"""`dag.test()` end to end: real Spark (spark-submit, local[2]) landing a real Delta table."""
+"""`dag.test()` end to end: real Spark (spark-submit, local[2]) landing a real Delta table,
+through the DAG `ingest_log_event` that the registry generates (table.json: table `logs`,
+source prefix `logs`, under the roots the Variables name)."""
 
 from __future__ import annotations
 
@@ -22,16 +24,17 @@ UTC = dt.UTC
 
 @pytest.fixture
 def lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_SOURCE", str(tmp_path / "raw"))
-    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_TABLE", str(tmp_path / "lake" / "logs"))
-    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_REGISTRY", str(SHIPPED_REGISTRY))
+    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_RAW_ROOT", str(tmp_path / "raw"))
+    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_LAKE_ROOT", str(tmp_path / "lake"))
+    monkeypatch.setenv("AVROLAKE_REGISTRY", str(SHIPPED_REGISTRY))
     return tmp_path
 
 
 def ingest_dag() -> Any:
+    """Parsed now: the registry is $AVROLAKE_REGISTRY at parse time."""
     from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(ROOT / "dags" / "ingest_avro_logs.py")).dags["ingest_avro_logs"]
+    return DagBag(dag_folder=str(ROOT / "dags" / "ingest_subjects.py")).dags["ingest_log_event"]
 
 
 def write_hours(raw: Path, hours: int, files_per_hour: int, corrupt: int = 0) -> None:
@@ -51,7 +54,7 @@ def states(run: Any) -> dict[str, str]:
 
 
 def test_dag_run_lands_the_interval_with_exact_counts(lake: Path) -> None:
-    write_hours(lake / "raw", hours=1, files_per_hour=6, corrupt=2)  # all in hour 00
+    write_hours(lake / "raw" / "logs", hours=1, files_per_hour=6, corrupt=2)  # all in hour 00
     run = ingest_dag().test(logical_date=dt.datetime(2026, 1, 1, 1, tzinfo=UTC))
     assert states(run) == {"schema_gate": "success", "ingest": "success", "reconcile": "success"}
     table = str(lake / "lake" / "logs")
@@ -67,7 +70,7 @@ def test_dag_run_lands_the_interval_with_exact_counts(lake: Path) -> None:
 
 
 def test_backfill_over_three_intervals_lands_each_hour_once(lake: Path) -> None:
-    write_hours(lake / "raw", hours=3, files_per_hour=2)
+    write_hours(lake / "raw" / "logs", hours=3, files_per_hour=2)
     dag = ingest_dag()
     for hour in (1, 2, 3):
         run = dag.test(logical_date=dt.datetime(2026, 1, 1, hour, tzinfo=UTC))
@@ -91,8 +94,8 @@ def test_registry_violation_fails_at_the_gate_before_spark(
     registry = lake / "schemas"
     shutil.copytree(SHIPPED_REGISTRY, registry)
     (registry / "log_event" / "v4.avsc").write_text(json.dumps(v3_without_service_alias()))
-    monkeypatch.setenv("AIRFLOW_VAR_AVROLAKE_REGISTRY", str(registry))
-    write_hours(lake / "raw", hours=1, files_per_hour=2)
+    monkeypatch.setenv("AVROLAKE_REGISTRY", str(registry))
+    write_hours(lake / "raw" / "logs", hours=1, files_per_hour=2)
     run = ingest_dag().test(logical_date=dt.datetime(2026, 1, 1, 1, tzinfo=UTC))
     assert states(run) == {
         "schema_gate": "failed",

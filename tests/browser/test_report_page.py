@@ -1,5 +1,6 @@
 """The report page in a real browser: the file `avrolake report` writes, and the same page
-inside Airflow's UI through the avrolake plugin (a real `airflow api-server`).
+inside Airflow's UI through the avrolake plugin (a real `airflow api-server`), which opens
+on the index of every deployed subject.
 
 The fixture table is the one of tests/unit/test_report_data.py: log_event v1..v3, two runs
 of 150 rows (50 per writer version) and one quarantined file each, then compaction + vacuum.
@@ -7,6 +8,8 @@ of 150 rows (50 per writer version) and one quarantined file each, then compacti
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -87,10 +90,11 @@ def test_the_report_file_renders_offline(
 @pytest.fixture(scope="module")
 def airflow(landed: Landed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowServer]:
     home = tmp_path_factory.mktemp("airflow-home")
-    env = {
-        "AIRFLOW_VAR_AVROLAKE_TABLE": landed.table.uri,
-        "AIRFLOW_VAR_AVROLAKE_REGISTRY": str(SHIPPED_REGISTRY),
-    }
+    registry = tmp_path_factory.mktemp("deployed") / "schemas"
+    for subject, table in (("log_event", landed.table.uri), ("not_yet", f"{home}/lake/none")):
+        shutil.copytree(SHIPPED_REGISTRY / "log_event", registry / subject)
+        (registry / subject / "table.json").write_text(json.dumps({"table": table}))
+    env = {"AIRFLOW_VAR_AVROLAKE_REGISTRY": str(registry)}
     with AirflowServer(home, env) as server:
         yield server
 
@@ -100,9 +104,12 @@ def test_the_airflow_view_refuses_anonymous_requests(airflow: AirflowServer) -> 
     assert (status, "compat-matrix" in body) == (401, False)
     status, body = airflow.get("/avrolake/report", {"Authorization": "Bearer not-a-token"})
     assert (status, "compat-matrix" in body) == (403, False)
-    status, body = airflow.get("/avrolake/report", {"Authorization": f"Bearer {airflow.token()}"})
+    token = {"Authorization": f"Bearer {airflow.token()}"}
+    status, body = airflow.get("/avrolake/report?subject=log_event", token)
     assert status == 200
     assert body.count('<td class="cell ') == CELLS
+    status, body = airflow.get("/avrolake/index", {"Authorization": "Bearer not-a-token"})
+    assert (status, "subjects-table" in body) == (403, False)
 
 
 def test_the_airflow_view_refuses_an_anonymous_browser(
@@ -123,11 +130,20 @@ def test_the_airflow_view_shows_the_page_in_the_ui(
     frame = "document.querySelector('iframe').contentDocument"
     browser.wait_for(
         f"document.querySelector('iframe') && {frame} && "
-        f"{frame}.querySelectorAll('#compat-matrix td.cell').length > 0"
+        f"{frame}.querySelectorAll('#subjects-table tr.subject').length > 0"
     )
     assert browser.evaluate("new URL(document.querySelector('iframe').src).pathname") == (
-        "/avrolake/report"
+        "/avrolake/index"
     )
+    rows = browser.evaluate(
+        f"[...{frame}.querySelectorAll('#subjects-table tr.subject')]"
+        ".map(r => [r.dataset.subject, r.dataset.state, r.dataset.rows])"
+    )
+    assert rows == [["log_event", "quarantined", "300"], ["not_yet", "missing", ""]]
+    # the subject's link opens its table's page inside the same frame
+    browser.evaluate(f"{frame}.querySelector('#subjects-table a').click()")
+    browser.wait_for(f"{frame} && {frame}.querySelectorAll('#compat-matrix td.cell').length > 0")
+    assert browser.evaluate(f"{frame}.location.search") == "?subject=log_event"
     assert_page(browser.evaluate(DOM_FACTS % frame))
     shot = browser.screenshot(screenshots / "airflow-report-view.png", height=1100)
     assert shot.stat().st_size > 20_000

@@ -22,9 +22,7 @@ def test_readme_quickstart_is_exactly_make_demo_and_make_test() -> None:
     assert commands == ["make demo", "make test"]
 
 
-def test_make_demo_runs_the_dag_landing_mixed_versions_and_quarantining_two_files(
-    tmp_path: Path,
-) -> None:
+def test_make_demo_lands_two_subjects_in_two_layouts_through_their_dags(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
     result = subprocess.run(
         ["make", "demo", f"DEMO_DIR={demo}"],
@@ -32,27 +30,44 @@ def test_make_demo_runs_the_dag_landing_mixed_versions_and_quarantining_two_file
         capture_output=True,
         text=True,
         check=False,
-        timeout=600,
+        timeout=900,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     out = result.stdout
     assert "log_event: 3 version(s), level BACKWARD_TRANSITIVE: ok" in out
-    assert "records by writer version: {'1': 2000, '2': 2000, '3': 2000}" in out
-    assert "dag_id=ingest_avro_logs state=success" in out
-    summary = json.loads(next(line for line in out.splitlines() if line.startswith('{"run_id"')))
-    assert {k: summary[k] for k in ("files_seen", "files_ingested", "files_quarantined")} == {
-        "files_seen": 8,
-        "files_ingested": 6,
-        "files_quarantined": 2,
-    }
-    assert summary["records_by_writer_version"] == {"1": 2000, "2": 2000, "3": 2000}
+    assert "orders: 3 version(s), level BACKWARD_TRANSITIVE: ok" in out
+    assert "dag_id=ingest_log_event state=success" in out
+    assert "dag_id=ingest_orders state=success" in out
+    summaries = [json.loads(line) for line in out.splitlines() if line.startswith('{"run_id"')]
+    counts = ("files_seen", "files_ingested", "files_quarantined", "records_by_writer_version")
+    assert [{k: s[k] for k in counts} for s in summaries] == [
+        {
+            "files_seen": 8,
+            "files_ingested": 6,
+            "files_quarantined": 2,
+            "records_by_writer_version": {"1": 2000, "2": 2000, "3": 2000},
+        },
+        {
+            "files_seen": 3,
+            "files_ingested": 3,
+            "files_quarantined": 0,
+            "records_by_writer_version": {"1": 1000, "2": 1000, "3": 1000},
+        },
+    ]
     assert f"table {demo}/lake/logs: version 1, 6000 rows" in out
-    assert "rows by writer schema version: {'1': 2000, '2': 2000, '3': 2000}" in out
+    assert f"table {demo}/lake/orders: version 1, 3000 rows" in out
     assert "quarantined files: 2" in out
-    # ...and it ends by writing the report page, printing where
-    last = out.strip().splitlines()[-1]
-    assert last.endswith(f"written to {demo}/report.html")
+    assert f"written to {demo}/report.html" in out
     page = (demo / "report.html").read_text(encoding="utf-8")
     assert page.count('<td class="cell ') == 9
     assert page.count('<rect class="mark"') == 3
     assert (demo / "lake" / "logs" / "_avrolake" / "report.html").is_file()  # reconcile's
+    assert (demo / "lake" / "orders" / "_avrolake" / "report.html").is_file()
+    # ...and it ends with the index page of both subjects
+    assert out.strip().splitlines()[-1] == (
+        "index of 2 subject(s) (log_event quarantined, orders ok) written to "
+        f"{demo}/site/index.html"
+    )
+    assert sorted(p.name for p in (demo / "site").iterdir()) == [
+        "index.html", "log_event.html", "orders.html",
+    ]  # fmt: skip

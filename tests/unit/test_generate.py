@@ -167,3 +167,25 @@ def test_timestamp_datum_is_the_event_time_in_its_own_unit(logical: str, value: 
         }
     )
     assert random_datum(schema, random.Random(0), T_MS) == {"seen_at": value}
+
+
+@pytest.mark.parametrize(
+    "decimal_type",
+    [
+        pytest.param({"type": "bytes", "precision": 12, "scale": 2}, id="bytes_12_2"),
+        pytest.param({"type": "bytes", "precision": 4, "scale": 4}, id="bytes_4_4"),
+        pytest.param(
+            {"type": "fixed", "name": "Money", "size": 6, "precision": 14, "scale": 3},
+            id="fixed_6_bytes_14_3",
+        ),
+    ],
+)
+def test_decimal_datum_fits_its_precision_and_scale(decimal_type: dict[str, object]) -> None:
+    field = {"name": "amount", "type": {**decimal_type, "logicalType": "decimal"}}
+    schema = parse_schema({"type": "record", "name": "Order", "fields": [field]})
+    rng = random.Random(5)
+    for _ in range(200):
+        value = random_datum(schema, rng, T_MS)["amount"]
+        _sign, digits, exponent = value.as_tuple()
+        assert len(digits) <= decimal_type["precision"]
+        assert exponent == -decimal_type["scale"]

@@ -25,10 +25,13 @@ from avrolake.config import (
     DEFAULT_MAX_TASK_BYTES,
     DEFAULT_SETTLE_SECONDS,
     DEFAULT_TARGET_FILE_MB,
+    LAKE_ROOT_ENV,
     LOOKBACK_ENV,
+    RAW_ROOT_ENV,
     SETTLE_ENV,
     SWEEP_MODES,
     Backfill,
+    DeploymentRoots,
     IngestConfig,
     PartitionOverride,
     registry_from_env,
@@ -64,10 +67,22 @@ def _add_registry_arguments(cmd: argparse.ArgumentParser) -> None:
 
 
 def add_ingest_arguments(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--source", required=True, help="raw Avro: s3://bucket/prefix or a dir")
-    cmd.add_argument("--table", required=True, help="Delta table: s3://bucket/path or a dir")
+    cmd.add_argument(
+        "--source",
+        help="raw Avro: s3://bucket/prefix or a dir (default: the subject's deployment, its "
+        f"table.json source.prefix under ${RAW_ROOT_ENV})",
+    )
+    cmd.add_argument(
+        "--table",
+        help="Delta table: s3://bucket/path or a dir (default: the subject's deployment, its "
+        f"table.json table under ${LAKE_ROOT_ENV})",
+    )
     _add_registry_arguments(cmd)
-    cmd.add_argument("--quarantine-table", help="default: <table>_quarantine")
+    cmd.add_argument(
+        "--quarantine-table",
+        help="default: the deployment's quarantine_table when --table is not given, else "
+        "<table>_quarantine",
+    )
     cmd.add_argument(
         "--master",
         default=DEFAULT_MASTER,
@@ -190,14 +205,15 @@ def config_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Inges
     """The job's one settings object: arguments first, then the environment, then defaults."""
     under_spark_submit = "PYSPARK_GATEWAY_PORT" in environ  # spark-submit's master wins
     started_at = dt.datetime.now(dt.UTC)
+    source, table, quarantine = _targets(args, environ)
     return IngestConfig(
-        source=args.source,
-        table=args.table,
+        source=source,
+        table=table,
         run_id=args.run_id or uuid.uuid4().hex,
         started_at=started_at,
         registry=args.registry,
         subject=args.subject or None,
-        quarantine_table=args.quarantine_table or None,
+        quarantine_table=quarantine,
         master=None if under_spark_submit else args.master,
         backfill=Backfill(args.since, args.until, args.modified_after, args.modified_before),
         partitioning=_partitioning(args),
@@ -213,6 +229,20 @@ def config_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Inges
         layout=args.layout or None,
         files=args.files or None,
     )
+
+
+def _targets(args: argparse.Namespace, environ: dict[str, str]) -> tuple[str, str, str | None]:
+    """--source, --table and --quarantine-table; what is not given comes from the subject's
+    deployment (table.json + the roots in the environment; docs/registry.md#deployment)."""
+    if args.source and args.table:
+        return args.source, args.table, args.quarantine_table or None
+    from avrolake.registry.deployment import stored_deployment
+
+    registry = Registry(args.registry)
+    subject = registry.resolve_subject(args.subject or None)
+    deployed = stored_deployment(args.registry, subject).resolve(DeploymentRoots.from_env(environ))
+    quarantine = args.quarantine_table or (None if args.table else deployed.quarantine_table)
+    return args.source or deployed.source, args.table or deployed.table, quarantine
 
 
 def register(commands: Any) -> None:

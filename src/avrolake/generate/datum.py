@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import random
 import string
 from collections.abc import Callable
@@ -66,9 +67,19 @@ def random_datum(schema: Schema, rng: random.Random, ts: int, name: str = "") ->
         return [random_datum(schema.items, rng, ts) for _ in range(rng.randint(0, 3))]
     if isinstance(schema, Map):
         return {_word(rng): random_datum(schema.values, rng, ts) for _ in range(rng.randint(0, 3))}
+    if isinstance(schema, Fixed | Primitive) and schema.decimal is not None:
+        return _decimal(schema.decimal.precision, schema.decimal.scale, rng)
     if isinstance(schema, Fixed):
         return rng.randbytes(schema.size)
     return _primitive(schema, rng, ts)
+
+
+def _decimal(precision: int, scale: int, rng: random.Random) -> decimal.Decimal:
+    """A value with at most `precision` digits (random bytes would overflow it), at most
+    12 of them non-zero so that small fixed sizes hold it too."""
+    digits = min(precision, 12)
+    unscaled = rng.randint(-(10**digits) + 1, 10**digits - 1)
+    return decimal.Decimal(unscaled).scaleb(-scale)
 
 
 def _union(schema: Union, rng: random.Random, ts: int, name: str) -> Any:

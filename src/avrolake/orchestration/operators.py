@@ -17,22 +17,42 @@ from typing import Any
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import BaseHook
 
+from avrolake.config import LAKE_ROOT_ENV, RAW_ROOT_ENV
+
 
 class IngestSparkSubmitOperator(SparkSubmitOperator):
-    template_fields = (*SparkSubmitOperator.template_fields, "aws_conn_id")
+    """spark-submit of the ingest job; `raw_root`/`lake_root` (templated, rendered when the
+    task runs) reach the job as $AVROLAKE_RAW_ROOT/$AVROLAKE_LAKE_ROOT ('' = not set)."""
 
-    def __init__(self, *, aws_conn_id: str = "", delta_jars_dir: str = "", **kwargs: Any) -> None:
+    template_fields = (*SparkSubmitOperator.template_fields, "aws_conn_id", "raw_root", "lake_root")
+
+    def __init__(
+        self,
+        *,
+        aws_conn_id: str = "",
+        delta_jars_dir: str = "",
+        raw_root: str = "",
+        lake_root: str = "",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.aws_conn_id = aws_conn_id
         self.delta_jars_dir = delta_jars_dir
+        self.raw_root = raw_root
+        self.lake_root = lake_root
 
     def execute(self, context: Any) -> Any:
+        self.env_vars = {**(self.env_vars or {}), **self.roots_env()}
         if self.aws_conn_id:
             self.env_vars = {**(self.env_vars or {}), **aws_env(self.aws_conn_id)}
         if self.delta_jars_dir:
             jars, conf = delta_submit(Path(self.delta_jars_dir), self.jars)
             self.jars, self.conf = jars, {**conf, **(self.conf or {})}
         return super().execute(context)
+
+    def roots_env(self) -> dict[str, str]:
+        env = {RAW_ROOT_ENV: self.raw_root, LAKE_ROOT_ENV: self.lake_root}
+        return {k: v for k, v in env.items() if v}
 
 
 def delta_submit(jars_dir: Path, jars: str | None) -> tuple[str | None, dict[str, str]]:

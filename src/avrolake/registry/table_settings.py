@@ -31,7 +31,10 @@ TIMESTAMP_LOGICAL = frozenset(
         "local-timestamp-millis", "local-timestamp-micros", "local-timestamp-nanos",
     }
 )  # fmt: skip
-_KEYS = frozenset({"partition_field", "partition_column", "lookback_hours", "source"})
+_KEYS = frozenset(
+    {"partition_field", "partition_column", "lookback_hours", "source"}
+    | {"table", "quarantine_table", "schedule"}  # the deployment: registry/deployment.py
+)
 _COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 Origin = Literal["command line", "table.json", "derived from the reader schema"]
 

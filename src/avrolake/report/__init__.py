@@ -10,6 +10,14 @@ from avrolake.lake import TableRef
 from avrolake.registry import Registry
 from avrolake.report.data import ReportData, build_report
 from avrolake.report.html import page_for_error, render_html
+from avrolake.report.index import (
+    DeployedTable,
+    IndexData,
+    IndexRow,
+    build_index,
+    deployed_tables,
+    render_index,
+)
 from avrolake.storage import resolve
 
 TABLE_REPORT = "_avrolake/report.html"  # beside _delta_log; Delta ignores `_` folders
@@ -24,9 +32,15 @@ def write_table_report(ref: TableRef, registry: Registry | None, subject: str | 
 
 __all__ = [
     "TABLE_REPORT",
+    "DeployedTable",
+    "IndexData",
+    "IndexRow",
     "ReportData",
+    "build_index",
     "build_report",
+    "deployed_tables",
     "page_for_error",
     "render_html",
+    "render_index",
     "write_table_report",
 ]

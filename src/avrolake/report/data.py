@@ -143,7 +143,7 @@ def build_report(
     """
     table = ref.require()
     history = sorted(table.history(), key=lambda c: int(c["version"]))
-    runs = [run for c in history if (run := _run(c)) is not None]
+    runs = [run for c in history if (run := run_of(c)) is not None]
     notes: list[str] = []
     landed_subject = next(
         (r.subject for c in reversed(history) if (r := RunRecord.from_commit(c)) is not None),
@@ -283,7 +283,8 @@ def _iso(millis: Any) -> str:
     return dt.datetime.fromtimestamp(int(millis) / 1000, dt.UTC).isoformat(timespec="seconds")
 
 
-def _run(commit: dict[str, Any]) -> RunInfo | None:
+def run_of(commit: dict[str, Any]) -> RunInfo | None:
+    """The run a commit records (None: not an avrolake ingest commit)."""
     record = RunRecord.from_commit(commit)
     if record is None:
         return None
