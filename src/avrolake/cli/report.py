@@ -22,7 +22,10 @@ def register(commands: Any) -> None:
         "version per run, each run's lineage and quarantine, and the table's health. Read from "
         "the registry, the table's Delta log and its source ledger, never from data rows.",
     )
-    cmd.add_argument("--table", help="the Delta table (path or s3://bucket/path)")
+    cmd.add_argument(
+        "--table",
+        help="the Delta table (path or s3://bucket/path; default: none, required without --index)",
+    )
     cmd.add_argument(
         "--index",
         action="store_true",
