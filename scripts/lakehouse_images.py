@@ -30,7 +30,9 @@ path-exclude /usr/share/lintian/*
 path-exclude /usr/share/linda/*
 path-exclude /usr/share/locale/*
 """
-APT_CLEAN = 'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };\n'
+CLEAN = '{ "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };'
+APT_CLEAN = (f"DPkg::Post-Invoke {CLEAN}\nAPT::Update::Post-Invoke {CLEAN}\n"
+             'Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n')  # fmt: skip
 SLIM_RM = ["usr/share/man", "usr/share/info", "usr/share/groff", "usr/share/lintian",
            "usr/share/linda", "usr/share/locale", "var/lib/apt/lists", "var/cache/apt",
            "var/log", "var/cache/debconf"]  # fmt: skip

@@ -8,7 +8,7 @@ ARG DEBIAN_IMAGE=docker.io/library/debian:bookworm-slim
 FROM ${DEBIAN_IMAGE} AS build
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-15 \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*
 RUN set -eu; pg=/usr/lib/postgresql/15; mkdir -p /out$pg/bin /out$pg/lib /out/usr/share; \
     for b in postgres initdb pg_ctl pg_isready createdb; do cp -a $pg/bin/$b /out$pg/bin/; done; \
     for m in $pg/lib/*.so; do case $m in *llvmjit*) ;; *) cp -a $m /out$pg/lib/;; esac; done; \
