@@ -7,6 +7,7 @@ are: no docs, man pages or locales, no apt lists or caches, and dpkg told to kee
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -71,7 +72,8 @@ def slim(rootfs: Path) -> None:
 
 
 def build_images(engine: Engine, ca_bundle: Path) -> None:
-    """Build the four images, then drop the build stages they leave behind (dangling)."""
+    """Build the four images, then drop the build stages they leave behind (dangling), unless
+    AVROLAKE_KEEP_BUILD_STAGES=1 keeps them as a layer cache for the next build."""
     secret = ["--secret", f"id=ca_bundle,src={ca_bundle}"] if ca_bundle.is_file() else []
     for name, (dockerfile, target) in IMAGES.items():
         step(f"{engine.name} build {name}")
@@ -79,7 +81,8 @@ def build_images(engine: Engine, ca_bundle: Path) -> None:
                *(["--target", target] if target else []), "."]  # fmt: skip
         if engine.call(cmd).returncode != 0:
             raise SystemExit(f"failed: {engine.name} {' '.join(cmd)}")
-    engine.call(["image", "prune", "-f"], quiet=True)
+    if os.environ.get("AVROLAKE_KEEP_BUILD_STAGES") != "1":
+        engine.call(["image", "prune", "-f"], quiet=True)
 
 
 def print_sizes(engine: Engine) -> dict[str, int]:
