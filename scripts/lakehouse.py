@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lakehouse_engine import NETWORK, ROOT, Engine, detect, step
+from lakehouse_engine import NETWORK, PROJECT, ROOT, Engine, detect, step
 from lakehouse_images import IMAGES, base_image, build_images, print_sizes
 
 SPARK_IMAGE = os.environ.get("AVROLAKE_SPARK_IMAGE", "localhost/avrolake-spark:0.1.0")
@@ -59,7 +59,7 @@ def wait_exited_ok(engine: Engine, service: str) -> None:
 
 def start_stack(engine: Engine) -> None:
     def up(*services: str) -> None:
-        compose(engine, "up", "-d", "--no-deps", *services)
+        compose(engine, "up", "-d", "--no-deps", "--force-recreate", *services)
 
     s3_probe = (["python3", "/opt/healthcheck.py", "9000"] if engine.dev_images
                 else ["mc", "ready", "local"])  # fmt: skip
@@ -111,8 +111,9 @@ lakehouse up ({engine.name}; compose files: {", ".join(engine.files)})
           flush=True)  # fmt: skip
 
 
-def cmd_up(engine: Engine, build: bool = True) -> None:
-    if build:
+def cmd_up(engine: Engine) -> None:
+    # AVROLAKE_BUILD=0: start from the images there are (while iterating on the stack itself).
+    if os.environ.get("AVROLAKE_BUILD") != "0" or not all(map(engine.image_exists, IMAGES)):
         step(
             "scripts/fetch_jars.py --group delta --group s3a (jars.lock, sha256-checked) -> .jars/"
         )
@@ -130,6 +131,10 @@ def cmd_up(engine: Engine, build: bool = True) -> None:
 def cmd_down(engine: Engine, volumes: bool = False) -> None:
     step(f"compose down{' -v' if volumes else ''}")
     engine.call([*engine.compose, "down", *(["-v"] if volumes else [])], quiet=True)
+    label = "io.podman.compose.project" if engine.name == "podman" else "com.docker.compose.project"
+    left = engine.check(["ps", "-aq", "--filter", f"label={label}={PROJECT}"]).stdout.split()
+    if left:  # what `down` left behind (e.g. after an interrupted `up`)
+        engine.call(["rm", "-f", *left], quiet=True)
 
 
 def cmd_clean(engine: Engine) -> None:
