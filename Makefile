@@ -11,10 +11,11 @@ DEMO_DIR ?= .demo
 DEMO_REGISTRY ?= schemas
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo airflow lakehouse-test s3-containers-test screenshots test lint typecheck clean
+.PHONY: help setup demo airflow lakehouse-up lakehouse-down lakehouse-clean lakehouse-login backfill \
+	lakehouse-test s3-containers-test screenshots test lint typecheck clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 setup: ## install Java check, uv and the locked virtual environment (.venv)
 	@bash scripts/bootstrap.sh
@@ -23,6 +24,7 @@ setup: ## install Java check, uv and the locked virtual environment (.venv)
 AIRFLOW_ENV = AIRFLOW_HOME=$(DEMO_ABS)/airflow \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True \
 	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
 	AIRFLOW_CONN_SPARK='{"conn_type":"spark","host":"local[2]","extra":{"deploy-mode":"client"}}' \
 	AVROLAKE_REGISTRY=$(abspath $(DEMO_REGISTRY)) \
@@ -76,7 +78,33 @@ airflow: setup ## start Airflow's api-server, scheduler, dag-processor, triggere
 	$(AIRFLOW_ENV) $(BIN)/airflow triggerer --skip-serve-logs & \
 	wait
 
-lakehouse-test: setup ## build images under podman, start compose.yaml (+ podman override), run the DAG, check the table
+# The compose lakehouse (compose.yaml), on Docker where a daemon answers, else on podman, which
+# scripts/install_podman.sh installs (as root on Debian) with the containers.conf it needs.
+LAKEHOUSE = $(BIN)/python scripts/lakehouse.py
+SUBJECT ?= log_event
+SOURCE ?= s3://raw/logs
+TABLE ?= s3://lake/logs
+
+lakehouse-up: setup ## build and start the compose lakehouse, every service healthy; print its URLs and logins
+	@bash scripts/install_podman.sh
+	@$(LAKEHOUSE) up
+
+lakehouse-down: setup ## stop the compose lakehouse (its volumes stay)
+	@$(LAKEHOUSE) down
+
+lakehouse-clean: setup ## stop it and remove its volumes, images and build stages
+	@$(LAKEHOUSE) clean
+
+lakehouse-login: setup ## print the compose Airflow's user and password
+	@$(LAKEHOUSE) login
+
+backfill: setup ## SINCE=… UNTIL=… [SOURCE=… TABLE=… SUBJECT=…]: spark-submit an ingest to the compose cluster
+	@if [ -z "$(SINCE)" ] || [ -z "$(UNTIL)" ]; then \
+		echo "usage: make backfill SINCE=2026-01-01T00 UNTIL=2026-01-01T03 [SOURCE=$(SOURCE)] [TABLE=$(TABLE)]" >&2; exit 2; fi
+	@$(LAKEHOUSE) backfill --since $(SINCE) --until $(UNTIL) --source $(SOURCE) --table $(TABLE) --subject $(SUBJECT)
+
+lakehouse-test: setup ## lakehouse-up's path end to end: DAG run, table checks, make backfill, image sizes
+	@bash scripts/install_podman.sh
 	$(BIN)/python scripts/lakehouse_test.py
 
 s3-containers-test: setup ## the s3 tier through Testcontainers on podman's Docker socket (S3_IMAGE, default: the dev S3 image)

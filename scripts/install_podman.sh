@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Installs what `make lakehouse-test` needs on a Debian machine: podman with runc, and
-# debootstrap for the local base image. Exits 3 (and changes nothing) when it cannot.
+# Installs what `make lakehouse-up` and `make lakehouse-test` need on a Debian machine where no
+# Docker daemon answers: podman with runc, debootstrap for the local base image, and the
+# containers.conf podman needs here. Exits 3 (and changes nothing) when it cannot.
 set -euo pipefail
+if [ -z "${AVROLAKE_ENGINE:-}" ] && command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+    docker --version
+    exit 0
+fi
+if [ "${AVROLAKE_ENGINE:-podman}" = "docker" ]; then
+    echo "install_podman: AVROLAKE_ENGINE=docker, but no Docker daemon answers" >&2
+    exit 3
+fi
 if command -v podman >/dev/null && command -v runc >/dev/null && command -v debootstrap >/dev/null; then
     :
 elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then

@@ -1,45 +1,41 @@
-"""`make lakehouse-test`: build the images under podman, start the compose stack, run the DAG
-through Airflow's REST API, and check the Delta table's rows per writer version.
+"""`make lakehouse-test`: the compose lakehouse end to end, the way `make lakehouse-up` starts it.
 
-Steps: a Debian bookworm base image from debootstrap, tagged as the Dockerfiles' FROM name
-(no registry can be reached here) -> podman builds of the four images -> podman-compose up
-with compose.yaml + compose.podman.yaml, service group by group, each checked healthy ->
-trigger ingest_avro_logs for 2026-01-01T01:00Z (interval [00:00, 01:00)) -> wait for success
--> read the table back in the Spark image (deltalake) -> a Spark job on the cluster (master +
-2 workers) reads it over s3a:// with delta-spark: its rows per writer version must equal
-`avrolake status` -> down -v. The images copy their jars from .jars/ (fetched first, pinned).
+Steps: scripts/lakehouse.py up (Docker where a daemon answers, else podman; the images built,
+their sizes printed against their goals, every service started healthy) -> trigger the DAGs of DAG_IDS for
+2026-01-01T01:00Z (interval [00:00, 01:00)) through Airflow's REST API -> wait for success ->
+read the table back in the Spark image (deltalake) -> a Spark job on the cluster (master + 2
+workers) reads it over s3a:// with delta-spark: its rows per writer version must equal
+`avrolake status` -> `make backfill` (the driver in a client container) lands 3 hours of new
+files -> down -v (AVROLAKE_KEEP_STACK=1 keeps the stack up).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BASE = "docker.io/library/debian:bookworm-slim"
-PROJECT = "avrolake"
-COMPOSE = [sys.executable, "-m", "podman_compose", "-p", PROJECT, "-f", "compose.yaml",
-           "-f", "compose.podman.yaml"]  # fmt: skip
-IMAGES = {
-    "localhost/avrolake-spark:0.1.0": ("docker/Dockerfile", "spark"),
-    "localhost/avrolake-airflow:0.1.0": ("docker/Dockerfile", "airflow"),
-    "localhost/avrolake-s3-dev:0.1.0": ("docker/dev/s3.Dockerfile", None),
-    "localhost/avrolake-postgres-dev:0.1.0": ("docker/dev/postgres.Dockerfile", None),
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lakehouse import client_run, cmd_down, cmd_up
+from lakehouse_engine import ROOT, Engine, detect, step
+from lakehouse_images import print_sizes
+
+# The DAGs the test triggers, one per subject (dags/ingest_subjects.py), and what each lands:
+# log_event in Hive folders (6 files + 2 corrupt), orders in Kafka Connect's time layout.
+DAG_IDS = os.environ.get("AVROLAKE_TEST_DAGS", "ingest_log_event,ingest_orders").split(",")
+EXPECTED = {
+    "logs": ({"1": 2000, "2": 2000, "3": 2000}, 2),
+    "orders": ({"1": 1000, "2": 1000, "3": 1000}, 0),
 }
-# The test uploads its files moments before it triggers the DAG: no settle time in this stack.
+# Image size goals in MB (docs/lakehouse.md, "Image sizes").
+SIZE_GOALS = {"localhost/avrolake-spark:0.1.0": 900, "localhost/avrolake-airflow:0.1.0": 1200}
+# The test uploads its files moments before it runs them: no settle time in this stack.
 os.environ.setdefault("AVROLAKE_SETTLE_SECONDS", "0")
-CA_BUNDLE = Path(os.environ.get("AVROLAKE_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"))
-
-
-def step(text: str) -> None:
-    print(f"== {text}", flush=True)
 
 
 def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -49,111 +45,6 @@ def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
             f"failed: {' '.join(cmd)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         )
     return result  # type: ignore[no-any-return]
-
-
-def image_exists(name: str) -> bool:
-    return subprocess.run(["podman", "image", "exists", name], check=False).returncode == 0
-
-
-def base_image() -> None:
-    if image_exists(BASE):
-        step(f"base image {BASE} present")
-        return
-    step(f"debootstrap bookworm -> podman import {BASE}")
-    with tempfile.TemporaryDirectory() as tmp:
-        rootfs = Path(tmp) / "rootfs"
-        run(
-            [
-                "debootstrap",
-                "--variant=minbase",
-                "bookworm",
-                str(rootfs),
-                "http://deb.debian.org/debian",
-            ]
-        )
-        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
-        run(["podman", "import", "-", BASE], stdin=tar.stdout)
-        tar.wait()
-
-
-def build_images() -> None:
-    secret = ["--secret", f"id=ca_bundle,src={CA_BUNDLE}"] if CA_BUNDLE.is_file() else []
-    for name, (dockerfile, target) in IMAGES.items():
-        step(f"podman build {name}")
-        cmd = [
-            "podman",
-            "build",
-            "--format",
-            "docker",
-            "--pull=never",
-            *secret,
-            "-f",
-            dockerfile,
-            "-t",
-            name,
-        ]
-        run([*cmd, *(["--target", target] if target else []), "."])
-    for name in IMAGES:
-        size = run(["podman", "image", "inspect", name, "--format", "{{.Size}}"]).stdout.strip()
-        print(f"   {name}: {int(size) / 1e6:.0f} MB")
-
-
-def container(service: str) -> str:
-    return f"{PROJECT}_{service}_1"
-
-
-def wait_healthy(service: str, check: list[str], timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        probe = subprocess.run(
-            ["podman", "exec", container(service), *check], capture_output=True, check=False
-        )
-        if probe.returncode == 0:
-            print(f"   {service}: healthy")
-            return
-        time.sleep(2)  # polling a starting container; nothing else to wait on
-    logs = subprocess.run(
-        ["podman", "logs", "--tail", "40", container(service)], capture_output=True, text=True
-    )
-    raise SystemExit(f"{service} not healthy after {timeout}s:\n{logs.stdout}{logs.stderr}")
-
-
-def wait_exited_ok(service: str, timeout: float = 300) -> None:
-    result = run(["podman", "wait", container(service)], timeout=timeout)
-    code = result.stdout.strip().splitlines()[-1]
-    if code != "0":
-        logs = subprocess.run(
-            ["podman", "logs", container(service)], capture_output=True, text=True
-        )
-        raise SystemExit(f"{service} exited {code}:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
-    print(f"   {service}: done")
-
-
-def up(*services: str) -> None:
-    run([*COMPOSE, "up", "-d", "--no-deps", *services])
-
-
-def start_stack() -> None:
-    step("podman-compose up: storage and metadata")
-    up("minio", "postgres")
-    wait_healthy("minio", ["python3", "/opt/healthcheck.py", "9000"])
-    wait_healthy("postgres", ["pg_isready", "-h", "127.0.0.1"])
-    up("create-buckets")
-    wait_exited_ok("create-buckets")
-    up("demo-data")
-    wait_exited_ok("demo-data")
-    step("podman-compose up: Spark master + 2 workers")
-    up("spark-master")
-    wait_healthy("spark-master", ["python3", "/opt/avrolake/healthcheck.py", "8080"])
-    up("spark-worker-1", "spark-worker-2")
-    alive = ["python3", "-c", "import json,sys,urllib.request as u; "
-             "sys.exit(json.load(u.urlopen('http://127.0.0.1:8080/json/'))['aliveworkers'] != 2)"]  # fmt: skip
-    wait_healthy("spark-master", alive)
-    step("podman-compose up: Airflow")
-    up("airflow-init")
-    wait_exited_ok("airflow-init")
-    up("airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
-    wait_healthy("airflow-api-server", ["python3", "/opt/avrolake/healthcheck.py", "8080"])
 
 
 def api(
@@ -173,11 +64,16 @@ def api(
         return json.load(response)
 
 
-def trigger_and_wait() -> str:
+def trigger_and_wait(engine: Engine) -> None:
+    for dag_id in DAG_IDS:
+        trigger_one(engine, dag_id)
+
+
+def trigger_one(engine: Engine, dag_id: str) -> str:
     step(
-        "Airflow REST API: log in, wait for the DAG, trigger ingest_avro_logs for 2026-01-01T01:00Z"
+        f"Airflow REST API: log in, wait for {dag_id}, unpause it, trigger it for 2026-01-01T01:00Z"
     )
-    passwords = run(["podman", "exec", container("airflow-api-server"), "cat",
+    passwords = run([engine.name, "exec", engine.container("airflow-api-server"), "cat",
                      "/home/avrolake/airflow/passwords.json"]).stdout  # fmt: skip
     token = api(
         "/auth/token", body={"username": "admin", "password": json.loads(passwords)["admin"]}
@@ -185,25 +81,25 @@ def trigger_and_wait() -> str:
     deadline = time.monotonic() + 300
     while True:
         try:
-            api("/api/v2/dags/ingest_avro_logs", token)
+            api(f"/api/v2/dags/{dag_id}", token)
             break
         except OSError:
             if time.monotonic() > deadline:
                 raise SystemExit("the DAG was not parsed within 300 s") from None
             time.sleep(3)
-    api("/api/v2/dags/ingest_avro_logs", token, {"is_paused": False}, method="PATCH")
-    run_ = api("/api/v2/dags/ingest_avro_logs/dagRuns", token,
+    api(f"/api/v2/dags/{dag_id}", token, {"is_paused": False}, method="PATCH")
+    run_ = api(f"/api/v2/dags/{dag_id}/dagRuns", token,
                {"logical_date": "2026-01-01T01:00:00Z", "dag_run_id": "lakehouse-test"})  # fmt: skip
     run_id = run_["dag_run_id"]  # type: ignore[index]
     print(f"   triggered {run_id}")
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
-        state = api(f"/api/v2/dags/ingest_avro_logs/dagRuns/{run_id}", token)["state"]  # type: ignore[index]
+        state = api(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", token)["state"]  # type: ignore[index]
         if state in ("success", "failed"):
-            tis = api(f"/api/v2/dags/ingest_avro_logs/dagRuns/{run_id}/taskInstances", token)
+            tis = api(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", token)
             print("   tasks:", {t["task_id"]: t["state"] for t in tis["task_instances"]})  # type: ignore[index]
             if state != "success":
-                logs = subprocess.run(["podman", "logs", "--tail", "80", container("airflow-scheduler")],
+                logs = subprocess.run([engine.name, "logs", "--tail", "80", engine.container("airflow-scheduler")],
                                       capture_output=True, text=True)  # fmt: skip
                 raise SystemExit(f"run {run_id} failed\n{logs.stdout}{logs.stderr}")
             print(f"   run {run_id}: success")
@@ -212,47 +108,45 @@ def trigger_and_wait() -> str:
     raise SystemExit("the run did not finish within 900 s")
 
 
-def check_table() -> None:
-    step("read the Delta table back (deltalake, in the Spark image)")
+def check_table(engine: Engine) -> None:
+    for name, (expected, quarantined) in EXPECTED.items():
+        check_one_table(engine, name, expected, quarantined)
+
+
+def check_one_table(engine: Engine, name: str, expected: dict[str, int], quarantined: int) -> None:
+    step(f"read the Delta table s3://lake/{name} back (deltalake, in the Spark image)")
     code = (
         "import json, os; from avrolake.storage import S3Options as O; from deltalake import DeltaTable, QueryBuilder; "
-        "import pyarrow as pa; o = O.from_env(os.environ).delta_storage_options(); t = DeltaTable('s3://lake/logs', storage_options=o); "
+        "import pyarrow as pa; o = O.from_env(os.environ).delta_storage_options(); t = DeltaTable('s3://lake/NAME', storage_options=o); "
         "r = pa.table(QueryBuilder().register('t', t).execute('SELECT \"_writer_schema_version\" v, COUNT(*) n FROM t GROUP BY 1 ORDER BY 1').read_all()).to_pylist(); "
-        "q = DeltaTable('s3://lake/logs_quarantine', storage_options=o); "
+        "q = DeltaTable('s3://lake/NAME_quarantine', storage_options=o); "
         "qn = pa.table(QueryBuilder().register('q', q).execute('SELECT COUNT(*) n FROM q').read_all()).to_pylist()[0]['n']; "
         "print(json.dumps({'version': t.version(), 'rows_by_writer_version': {str(x['v']): x['n'] for x in r}, 'quarantined': qn}))"
-    )
+    ).replace("NAME", name)
     out = (
-        run(["podman", "exec", container("spark-master"), "python", "-c", code])
+        run([engine.name, "exec", engine.container("spark-master"), "python", "-c", code])
         .stdout.strip()
         .splitlines()[-1]
     )
     print(f"   {out}")
     result = json.loads(out)
-    expected = {"1": 2000, "2": 2000, "3": 2000}
-    if result["rows_by_writer_version"] != expected or result["quarantined"] != 2:
-        raise SystemExit(f"expected rows {expected} and 2 quarantined files, got {result}")
+    if result["rows_by_writer_version"] != expected or result["quarantined"] != quarantined:
+        raise SystemExit(
+            f"{name}: expected rows {expected} and {quarantined} quarantined files, got {result}"
+        )
     print("   rows per writer version and quarantine as expected")
 
 
-def fetch_jars() -> None:
-    step("scripts/fetch_jars.py --group delta --group s3a (jars.lock, sha256-checked) -> .jars/")
-    print(
-        run([sys.executable, "scripts/fetch_jars.py", "--group", "delta", "--group", "s3a"]).stdout,
-        end="",
-    )
-
-
-def spark_reads_lake() -> None:
+def spark_reads_lake(engine: Engine) -> None:
     step("Spark on the cluster reads s3a://lake/logs (delta-spark), next to avrolake status")
-    submit = ["podman", "exec", container("spark-master"), "spark-submit", "--master",
+    submit = [engine.name, "exec", engine.container("spark-master"), "spark-submit", "--master",
               "spark://spark-master:7077", "--driver-memory", "512m", "--executor-memory", "512m",
               "--conf", "spark.driver.host=spark-master",
               "--conf", "spark.hadoop.fs.s3a.endpoint=http://minio:9000",
               "--conf", "spark.hadoop.fs.s3a.endpoint.region=us-east-1",
               "/opt/avrolake/jobs/lake_counts.py", "s3a://lake/logs"]  # fmt: skip
     spark = json.loads(run(submit).stdout.strip().splitlines()[-1])
-    status_cmd = ["podman", "exec", container("spark-master"), "avrolake", "status", "--table",
+    status_cmd = [engine.name, "exec", engine.container("spark-master"), "avrolake", "status", "--table",
                   "s3://lake/logs", "--json"]  # fmt: skip
     status = json.loads(run(status_cmd).stdout.strip().splitlines()[-1])
     print(f"   {'writer version':>14} {'spark s3a://':>12} {'avrolake status':>15}")
@@ -267,25 +161,46 @@ def spark_reads_lake() -> None:
     print("   Spark's rows per writer version equal avrolake status")
 
 
+def backfill_lands_new_hours(engine: Engine) -> None:
+    step("make backfill: 6 new files over 3 hours, spark-submit from a client container")
+    generate = ["avrolake", "generate", "--subject", "log_event", "--out", "s3://raw/backfill", "--files", "6",
+                "--records", "500", "--hours", "3", "--seed", "11"]  # fmt: skip
+    run(client_run(engine, *generate))
+    cmd = ["make", "backfill", "SINCE=2026-01-01T00", "UNTIL=2026-01-01T03",
+           "SOURCE=s3://raw/backfill", "TABLE=s3://lake/backfill"]  # fmt: skip
+    print(f"   $ {' '.join(cmd)}")
+    out = run(cmd).stdout.strip().splitlines()
+    print("\n".join(f"   {line}" for line in out if line.startswith(("$", "{"))))
+    summary = json.loads(out[-1])
+    got = (summary["files_seen"], summary["files_ingested"], summary["records_written"])
+    if got != (6, 6, 3000):
+        raise SystemExit(
+            f"backfill: expected 6 files seen and ingested, 3000 records; got {summary}"
+        )
+    print("   backfill landed 6 files, 3000 records, on the cluster")
+
+
+def check_sizes(engine: Engine) -> None:
+    sizes = print_sizes(engine)
+    for name, goal in SIZE_GOALS.items():
+        verdict = "within" if sizes[name] <= goal * 1e6 else "OVER"
+        print(f"   {name}: {sizes[name] / 1e6:.0f} MB, {verdict} the goal of {goal} MB")
+
+
 def main() -> int:
-    for tool in ("podman", "debootstrap"):
-        if shutil.which(tool) is None:
-            raise SystemExit(f"{tool} is required (apt-get install podman runc debootstrap)")
-    fetch_jars()
-    base_image()
-    build_images()
-    run([*COMPOSE, "down", "-v"])
+    engine = detect()
+    cmd_down(engine, volumes=True)
+    checks = [trigger_and_wait, check_table, spark_reads_lake, backfill_lands_new_hours]
     try:
-        start_stack()
-        trigger_and_wait()
-        check_table()
-        spark_reads_lake()
-        print("lakehouse-test: 2 passed, 0 failed")
+        cmd_up(engine)
+        check_sizes(engine)
+        for check in checks:
+            check(engine)
+        print(f"lakehouse-test: {len(checks)} passed, 0 failed")
         return 0
     finally:
         if os.environ.get("AVROLAKE_KEEP_STACK") != "1":
-            step("podman-compose down -v")
-            subprocess.run([*COMPOSE, "down", "-v"], cwd=ROOT, capture_output=True, check=False)
+            cmd_down(engine, volumes=True)
 
 
 if __name__ == "__main__":
