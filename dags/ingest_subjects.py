@@ -77,7 +77,7 @@ def reconcile_interval(
     from airflow.sdk.exceptions import AirflowFailException
 
     from avrolake.config import DEFAULT_MAX_QUARANTINED, LOOKBACK_ENV, DeploymentRoots
-    from avrolake.errors import ReconciliationError
+    from avrolake.errors import AvrolakeError, ReconciliationError
     from avrolake.lake import TableRef
     from avrolake.orchestration import reconcile
     from avrolake.orchestration.deploy import run_time_deployment
@@ -96,12 +96,15 @@ def reconcile_interval(
     ref = TableRef.find(deployed.table, s3, quarantine=deployed.quarantine_table)
     limit = int(max_quarantined) if max_quarantined else DEFAULT_MAX_QUARANTINED
     lookback = reconcile.interval_lookback(Path(registry), subject, env.get(LOOKBACK_ENV))
+    layout = reconcile.interval_layout(Path(registry), subject)  # the ingest task's layout
     try:
         report = reconcile.reconcile_interval(
-            deployed.source, ref, data_interval_start, data_interval_end, limit, lookback
+            deployed.source, ref, data_interval_start, data_interval_end, limit, lookback, layout
         )
     except ReconciliationError as exc:
         reconcile.publish_report(ref, Path(registry), subject)  # the page shows why
+        raise AirflowFailException(str(exc)) from exc
+    except AvrolakeError as exc:  # e.g. LayoutMismatchError: retrying cannot fix the layout
         raise AirflowFailException(str(exc)) from exc
     print(f"avrolake reconciliation of {subject}: {report.as_dict()}")  # noqa: T201 - task log
     return {**report.as_dict(), "report": reconcile.publish_report(ref, Path(registry), subject)}
