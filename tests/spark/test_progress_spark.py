@@ -43,7 +43,8 @@ def test_ingest_ends_with_a_progress_line_of_the_exact_totals(
     lines = PROGRESS.findall(capsys.readouterr().err)
     mb = f"{size / 1e6:.1f}"
     assert re.fullmatch(
-        rf"ingest: 6/6 files, 6000/6000 records, {mb}/{mb} MB, \d+ records/s, done in \d+ s",
+        rf"ingest: 6/6 files, 6000/6000 records, {mb}/{mb} MB, [\d.]+[kM]? records/s, "
+        r"done in \d+ s",
         lines[-1],
     ), lines
     assert all(line.endswith("task(s) running") for line in lines[:-1]), lines

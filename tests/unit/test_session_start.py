@@ -14,10 +14,11 @@ from avrolake.cli import main
 from avrolake.config import IngestConfig
 from avrolake.ingest import SerialRunner, run_ingest
 from avrolake.spark import session
+from tests.conftest import SHIPPED_REGISTRY
 
 pytestmark = pytest.mark.unit
 
-REGISTRY = Path(__file__).resolve().parents[2] / "schemas"
+REGISTRY = SHIPPED_REGISTRY  # the shipped log_event subject alone
 
 
 class PreparedRunner(SerialRunner):

@@ -1,6 +1,6 @@
 """How the table's Parquet files are encoded: per leaf column, chosen for its kind of values.
 
-Measured on log_event (bench/worker_cost.py, bench/results/worker_cost.md), per 1M rows:
+Measured on the demo subject (bench/worker_cost.py, bench/results/worker_cost.md), per 1M rows:
 - dictionary encoding of a timestamp column costs about 4x writing it plain (0.15 against
   0.04 CPU-s) and seldom shrinks it; numbers, booleans and times are written plain;
 - strings and binary (nested ones too) keep dictionary encoding: enum symbols, services,
