@@ -119,8 +119,9 @@ def check_one_table(engine: Engine, name: str, expected: dict[str, int], quarant
         "import json, os; from avrolake.storage import S3Options as O; from deltalake import DeltaTable, QueryBuilder; "
         "import pyarrow as pa; o = O.from_env(os.environ).delta_storage_options(); t = DeltaTable('s3://lake/NAME', storage_options=o); "
         "r = pa.table(QueryBuilder().register('t', t).execute('SELECT \"_writer_schema_version\" v, COUNT(*) n FROM t GROUP BY 1 ORDER BY 1').read_all()).to_pylist(); "
-        "q = DeltaTable('s3://lake/NAME_quarantine', storage_options=o); "
-        "qn = pa.table(QueryBuilder().register('q', q).execute('SELECT COUNT(*) n FROM q').read_all()).to_pylist()[0]['n']; "
+        # a run that quarantined nothing has created no quarantine table
+        "qt = 's3://lake/NAME_quarantine'; "
+        "qn = pa.table(QueryBuilder().register('q', DeltaTable(qt, storage_options=o)).execute('SELECT COUNT(*) n FROM q').read_all()).to_pylist()[0]['n'] if DeltaTable.is_deltatable(qt, storage_options=o) else 0; "
         "print(json.dumps({'version': t.version(), 'rows_by_writer_version': {str(x['v']): x['n'] for x in r}, 'quarantined': qn}))"
     ).replace("NAME", name)
     out = (
