@@ -89,7 +89,7 @@ def trigger_one(engine: Engine, dag_id: str) -> str:
             time.sleep(3)
     api(f"/api/v2/dags/{dag_id}", token, {"is_paused": False}, method="PATCH")
     run_ = api(f"/api/v2/dags/{dag_id}/dagRuns", token,
-               {"logical_date": "2026-01-01T01:00:00Z", "dag_run_id": "lakehouse-test"})  # fmt: skip
+               {"logical_date": "2026-01-01T01:00:00Z", "dag_run_id": f"lakehouse-test-{int(time.time())}"})  # fmt: skip
     run_id = run_["dag_run_id"]  # type: ignore[index]
     print(f"   triggered {run_id}")
     deadline = time.monotonic() + 900
