@@ -85,7 +85,6 @@ def test_three_subjects_in_three_layouts_land_every_file_through_their_dags(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Hive, Kafka Connect (time-based) and Flink source layouts (issue 20's acceptance)."""
-    pytest.importorskip("avrolake.registry.source_layout", reason="needs the source layouts")
     registry = tmp_path / "schemas"
     deploy(registry, "log_event", "log_event",
            {"table": "logs", "source": {"prefix": "logs", "layout": "hive"}})  # fmt: skip
