@@ -135,6 +135,12 @@ def cmd_down(engine: Engine, volumes: bool = False) -> None:
     left = engine.check(["ps", "-aq", "--filter", f"label={label}={PROJECT}"]).stdout.split()
     if left:  # what `down` left behind (e.g. after an interrupted `up`)
         engine.call(["rm", "-f", *left], quiet=True)
+    if volumes:  # podman-compose's `down -v` leaves a volume behind now and then (postgres-data)
+        kept = engine.check(
+            ["volume", "ls", "-q", "--filter", f"label={label}={PROJECT}"]
+        ).stdout.split()
+        if kept:
+            engine.call(["volume", "rm", "-f", *kept], quiet=True)
 
 
 def cmd_clean(engine: Engine) -> None:

@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -32,6 +33,7 @@ EXPECTED = {
     "logs": ({"1": 2000, "2": 2000, "3": 2000}, 2),
     "orders": ({"1": 1000, "2": 1000, "3": 1000}, 0),
 }
+LOGICAL_DATE = "2026-01-01T01:00:00Z"  # interval [00:00, 01:00)
 # Image size goals in MB (docs/lakehouse.md, "Image sizes").
 SIZE_GOALS = {"localhost/avrolake-spark:0.1.0": 900, "localhost/avrolake-airflow:0.1.0": 1200}
 # The test uploads its files moments before it runs them: no settle time in this stack.
@@ -60,13 +62,46 @@ def api(
     request = urllib.request.Request(
         f"http://127.0.0.1:8080{path}", data=data, headers=headers, method=method
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as exc:  # the body says why (e.g. which unique key a 409 hit)
+        raise ApiError(exc.code, f"{method or ('POST' if data else 'GET')} {path}: HTTP {exc.code} "
+                       f"{exc.reason}: {exc.read().decode(errors='replace')[:2000]}") from None  # fmt: skip
+
+
+class ApiError(OSError):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def trigger_and_wait(engine: Engine) -> None:
     for dag_id in DAG_IDS:
         trigger_one(engine, dag_id)
+
+
+def trigger(token: str, dag_id: str, logical_date: str) -> str:
+    """A manual run of dag_id for logical_date; the run already there for that date, if any
+    (a DAG run's logical date is unique per DAG)."""
+    body = {"logical_date": logical_date, "dag_run_id": f"lakehouse-test-{int(time.time())}"}
+    try:
+        run_id = str(api(f"/api/v2/dags/{dag_id}/dagRuns", token, body)["dag_run_id"])  # type: ignore[index]
+        print(f"   triggered {run_id}")
+        return run_id
+    except ApiError as exc:
+        if exc.code != 409:
+            raise
+        print(f"   {exc}")
+    found = api(f"/api/v2/dags/{dag_id}/dagRuns?logical_date_gte={logical_date}"
+                f"&logical_date_lte={logical_date}", token)["dag_runs"]  # type: ignore[index]  # fmt: skip
+    if not found:
+        raise SystemExit(f"{dag_id}: the trigger conflicted, and no run for {logical_date} exists")
+    run_id = str(found[0]["dag_run_id"])
+    print(
+        f"   a run for {logical_date} exists already: {run_id} ({found[0]['run_type']}); waiting for it"
+    )
+    return run_id
 
 
 def trigger_one(engine: Engine, dag_id: str) -> str:
@@ -87,11 +122,10 @@ def trigger_one(engine: Engine, dag_id: str) -> str:
             if time.monotonic() > deadline:
                 raise SystemExit("the DAG was not parsed within 300 s") from None
             time.sleep(3)
+    # Triggered while still paused (the run waits queued), then unpaused: the scheduler creates
+    # its own runs only for an unpaused DAG, so none can take this logical date first.
+    run_id = trigger(token, dag_id, LOGICAL_DATE)
     api(f"/api/v2/dags/{dag_id}", token, {"is_paused": False}, method="PATCH")
-    run_ = api(f"/api/v2/dags/{dag_id}/dagRuns", token,
-               {"logical_date": "2026-01-01T01:00:00Z", "dag_run_id": f"lakehouse-test-{int(time.time())}"})  # fmt: skip
-    run_id = run_["dag_run_id"]  # type: ignore[index]
-    print(f"   triggered {run_id}")
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
         state = api(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", token)["state"]  # type: ignore[index]
