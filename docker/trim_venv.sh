@@ -1,8 +1,9 @@
 #!/bin/sh
 # Remove from a built virtual environment what nothing in the images runs (docs/lakehouse.md,
-# "Image sizes", says what each group is and why it may go). Usage: trim_venv.sh VENV
+# "Image sizes", says what each group is and why it may go). Usage: trim_venv.sh VENV spark|airflow
 set -eu
 sp="$1/lib/python3.11/site-packages"
+image="$2"
 
 # Spark's JVM side. Kept: what a standalone master, its workers and a client-mode driver need
 # for SQL, Delta and Python tasks. Dropped: the Spark Connect server and its Scala REPL, the
@@ -25,10 +26,26 @@ rm -f rocksdbjni-*.jar spark-connect_*.jar spark-repl_*.jar scala-compiler-*.jar
     netty-tcnative-boringssl-static-*-osx-*.jar netty-tcnative-boringssl-static-*-windows-*.jar \
     netty-transport-native-kqueue-*.jar
 rm -rf "$sp/pyspark/examples" "$sp/pyspark/data"
+# zstd-jni, snappy-java and lz4-java: only the Linux x86_64 and aarch64 natives stay.
+python3 /usr/local/bin/slim-native-jars zstd-jni-*.jar snappy-java-*.jar lz4-java-*.jar
 
 # Python side: test suites, C/Cython sources and headers, pyarrow's Flight (not imported by
 # anything here), and the symbol tables of the largest native libraries (not stripped upstream).
 cd "$sp"
+# pandas (pyspark's pandas-on-Spark, toPandas and Spark Connect use it; avrolake, its jobs, the
+# Python data source and the DAGs do not), pyspark's MLlib and pandas-on-Spark packages, numpy's
+# f2py, pyarrow's Substrait consumer. The Spark image also loses the Spark Connect client (grpc,
+# protobuf; its server is not in the jars either); the Airflow image keeps grpc for OpenTelemetry.
+rm -rf pandas pandas-*.dist-info pyspark/pandas pyspark/ml pyspark/mllib numpy/f2py \
+    pyarrow/libarrow_substrait.so* pyarrow/_substrait.*
+if [ "$image" = spark ]; then
+    rm -rf grpc grpcio-*.dist-info grpc_status grpcio_status-*.dist-info google \
+        googleapis_common_protos-*.dist-info protobuf-*.dist-info pyspark/sql/connect
+fi
+# botocore: the S3 client and the credential chain's STS, SSO, SSO-OIDC and sign-in clients;
+# the models of ~440 other AWS services go.
+find botocore/data -mindepth 1 -maxdepth 1 -type d ! -name s3 ! -name sts ! -name sso \
+    ! -name sso-oidc ! -name signin -exec rm -rf {} +
 find . -depth -type d -name tests -exec rm -rf {} +
 rm -rf pyarrow/include pyarrow/src pyarrow/libarrow_flight.so* pyarrow/_flight.* \
     pyarrow/libarrow_python_flight.so* pyarrow/_pyarrow_cpp_tests.*
@@ -36,6 +53,17 @@ find . \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o -name '*.h' -o -nam
     -o -name '*.c' -o -name '*.cc' -o -name '*.cpp' \) -type f -delete
 strip --strip-unneeded _polars_runtime_32/*.so pyarrow/*.so* polars_avro/*.so zstandard/*.so \
     fastavro/*.so
+# pyarrow's wheel holds libarrow_python.so three times (no symlinks in wheels): link them
+# (after strip, which would turn a link back into a copy).
+for lib in pyarrow/libarrow_python*.so.*.*.*; do
+    for copy in "${lib%.*.*}" "${lib%.*.*.*}"; do
+        if [ -f "$copy" ] && [ ! -L "$copy" ] && cmp -s "$lib" "$copy"; then
+            ln -sf "$(basename "$lib")" "$copy"
+        fi
+    done
+done
 # A smoke import of what the images run, so a trim that breaks a package fails the build.
 "$1/bin/python" -c "import pyarrow.parquet, pyarrow.dataset, pyarrow.fs, polars, polars_avro, \
-deltalake, fastavro, zstandard, numpy, pandas, pyspark.sql, avrolake.lake, avrolake.decode"
+deltalake, fastavro, zstandard, numpy, pyspark.sql, pyspark.sql.datasource, pyspark.worker, \
+botocore.session, pyspark.sql.functions, delta.tables, avrolake.lake, avrolake.decode, avrolake.ingest.job; \
+botocore.session.get_session().create_client('s3', region_name='us-east-1')"
