@@ -34,10 +34,9 @@ python3 /usr/local/bin/slim-native-jars zstd-jni-*.jar snappy-java-*.jar lz4-jav
 cd "$sp"
 # pandas (pyspark's pandas-on-Spark, toPandas and Spark Connect use it; avrolake, its jobs, the
 # Python data source and the DAGs do not), pyspark's MLlib and pandas-on-Spark packages, numpy's
-# f2py, pyarrow's Substrait consumer. The Spark image also loses the Spark Connect client (grpc,
-# protobuf; its server is not in the jars either); the Airflow image keeps grpc for OpenTelemetry.
-rm -rf pandas pandas-*.dist-info pyspark/pandas pyspark/ml pyspark/mllib numpy/f2py \
-    pyarrow/libarrow_substrait.so* pyarrow/_substrait.*
+# f2py. The Spark image also loses the Spark Connect client (grpc, protobuf; its server is not
+# in the jars either); the Airflow image keeps grpc for OpenTelemetry.
+rm -rf pandas pandas-*.dist-info pyspark/pandas pyspark/ml pyspark/mllib numpy/f2py
 if [ "$image" = spark ]; then
     rm -rf grpc grpcio-*.dist-info grpc_status grpcio_status-*.dist-info google \
         googleapis_common_protos-*.dist-info protobuf-*.dist-info pyspark/sql/connect
