@@ -15,7 +15,8 @@ whose latest reader is recursive or has a record with no fields must be refused 
 printed and counted but fail only with AVROLAKE_DIFF_STRICT=1.
 
 AVROLAKE_DIFF_SEED (default: FIXED_SEED, so CI is deterministic; `fresh` draws a new seed to
-explore: seed 266998382268363 chain 384 is an open finding), AVROLAKE_DIFF_CHAINS (500),
+explore; seed 266998382268363 chain 384, a kept column beside rows read again, is pinned by
+tests/unit/test_migrate_reread.py), AVROLAKE_DIFF_CHAINS (500),
 AVROLAKE_DIFF_ONLY (one chain index), AVROLAKE_DIFF_FEATURES ("+time,-hostile": see
 chains.FEATURES).
 """
@@ -217,7 +218,11 @@ def compare(case: Case, oracle: Oracle, counts: Counter[str]) -> list[str]:
             problems.append(f"the gate refused the reader: {case.refused}, landing problems "
                             f"{[p.message[:80] for p in unlandable]}")  # fmt: skip
         return problems
-    rows, quarantined, _ = table_rows(case)
+    try:
+        rows, quarantined, _ = table_rows(case)
+    except OverflowError as exc:  # one chain's finding, not the end of the comparison
+        return [*problems, f"the table holds a timestamp or date outside the years 1..9999 "
+                f"(read back: {exc})"]  # fmt: skip
     for version, staged in case.files:
         counts["files"] += 1
         answer = oracle.result(f"{case.index}/read/{staged.name}")

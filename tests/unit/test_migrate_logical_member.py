@@ -74,3 +74,36 @@ def test_stored_empty_bytes_read_as_a_decimal_quarantine_their_source_as_a_fresh
     assert quarantined == [{"path": source, "error_kind": "conversion_error"}]
     assert chain.ingest()["files_skipped"] == 2
     assert chain.rows() == chain.fresh()
+
+
+@pytest.mark.parametrize(
+    "logical",
+    [
+        pytest.param("local-timestamp-micros", id="local-timestamp-micros-needs-no-scaling"),
+        pytest.param("timestamp-micros", id="timestamp-micros-needs-no-scaling"),
+    ],
+)
+def test_a_stored_long_read_as_a_timestamp_past_the_year_9999_quarantines_its_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], logical: str
+) -> None:
+    """Differential seed 279813158666899 chain 148: a written long 2^63-1 read as a
+    microsecond timestamp converts without overflow but lies past the year 9999, where a
+    fresh read quarantines the file (conversion_error). migrate reads it again and
+    quarantines it; the other file's rows land as timestamps."""
+    old = record({"name": "u", "type": ["boolean", "long"]})
+    chain = evolve(tmp_path, old, old, [{"id": 1, "u": 2**63 - 1}, {"id": 2, "u": True}])
+    chain.write(2, old, [{"id": 3, "u": 1_700_000_000_123_456}])
+    chain.ingest()
+    micros = {"type": "long", "logicalType": logical}
+    chain.register(3, record({"name": "u", "type": ["boolean", "float", micros]}))
+    capsys.readouterr()
+    assert chain.migrate() == 0
+    source = str((tmp_path / "raw" / "v1" / "part.avro").resolve())
+    assert f"(rows removed): {source} (conversion_error)" in capsys.readouterr().out
+    got = sql(chain.table(), "SELECT id, u FROM t")
+    at = dt.datetime(2023, 11, 14, 22, 13, 20, 123_456)
+    member = f"member_{logical.replace('-', '_')}"
+    assert [(r["id"], r["u"][member]) for r in got] == [
+        (3, at if logical.startswith("local") else at.replace(tzinfo=dt.UTC))
+    ]
+    assert chain.rows() == chain.fresh()

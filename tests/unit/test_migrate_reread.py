@@ -127,15 +127,62 @@ def test_rows_read_again_keep_their_kept_column_values(tmp_path: Path) -> None:
     ]
 
 
-def test_rows_read_again_that_no_column_tells_apart_refuse_to_guess_their_kept_values(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_rows_read_again_that_no_converted_column_tells_apart_keep_their_own_kept_values(
+    tmp_path: Path,
 ) -> None:
+    """The rows differ only in `n` (read again) and in the kept `k`: the source read again
+    by v2, the reader that last had `k`, tells each fresh row its kept value."""
     rows = [{"id": 1, "n": 16_777_217, "k": "a"}, {"id": 1, "n": 16_777_219, "k": "b"}]
     chain = kept_then_read_again(tmp_path, rows)
+    assert chain.migrate() == 0
+    assert sql(chain.table(), "SELECT n, k FROM t ORDER BY n") == [
+        {"n": 16_777_217.0, "k": "a"},
+        {"n": 16_777_219.0, "k": "b"},
+    ]
+
+
+def test_a_kept_column_a_type_change_and_a_union_read_again_keep_each_rows_values(
+    tmp_path: Path,
+) -> None:
+    """Differential seed 266998382268363 chain 384: v1 writes k (string) and u (an enum, a
+    long or null); v2 reads k as bytes and u's long as float (16777217 lands rounded); v3
+    drops k and reads u's long as double. Every row is read again (only u tells them apart,
+    and u does not convert): each keeps its own k, as the source read by v2 holds it."""
+    e = {"type": "enum", "name": "E", "symbols": ["A", "B"]}
+    chain = Chain(tmp_path)
+    v1 = record(field("k", "string"), field("u", [e, "long", "null"]))
+    chain.register(1, v1)
+    chain.write(1, v1, [
+        {"id": 1, "k": "a", "u": 16_777_217}, {"id": 1, "k": "b", "u": 16_777_219},
+        {"id": 1, "k": "c", "u": "A"}, {"id": 1, "k": "d", "u": None},
+    ])  # fmt: skip
+    chain.ingest()
+    chain.register(2, record(field("k", "bytes"), field("u", [e, "float", "null"])))
+    assert chain.migrate() == 0
+    chain.register(3, record(field("u", [e, "double", "null", "float"])))
+    assert chain.migrate() == 0
+    assert sql(chain.table(), "SELECT k, u FROM t ORDER BY k") == [
+        {"k": b"a", "u": {"member_E": None, "member_double": 16_777_217.0, "member_float": None}},
+        {"k": b"b", "u": {"member_E": None, "member_double": 16_777_219.0, "member_float": None}},
+        {"k": b"c", "u": {"member_E": "A", "member_double": None, "member_float": None}},
+        {"k": b"d", "u": None},
+    ]
+
+
+def test_a_source_no_longer_holding_the_kept_values_that_landed_refuses_to_guess_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The source was rewritten with other kept values (the same number of records): no
+    stored row equals a fresh row, so migrate refuses and names the source."""
+    rows = [{"id": 1, "n": 16_777_217, "k": "a"}, {"id": 1, "n": 16_777_219, "k": "b"}]
+    chain = kept_then_read_again(tmp_path, rows)
+    v1 = record(field("n", "int"), field("k", "string"))
+    chain.write(1, v1, [{**row, "k": "x"} for row in rows])
     capsys.readouterr()
     assert chain.migrate() == 1
     err = capsys.readouterr().err
     assert "column k (rows of writer v1)" in err
+    assert "cannot be placed" in err
     assert "--drop-removed-columns" in err
     assert chain.migrate("--drop-removed-columns") == 0
     assert sql(chain.table(), "SELECT n FROM t ORDER BY n") == [

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from avrolake.compatibility.rules import (
-    PROMOTIONS,
     branch_matches,
     names_match,
     writer_field_for,
@@ -22,6 +21,7 @@ from avrolake.errors import MigrationError
 from avrolake.ingest.defaults import default_array
 from avrolake.ingest.enums import lost_default
 from avrolake.ingest.logical import logical_leaf
+from avrolake.ingest.members import AMBIGUOUS, stored_member
 from avrolake.lake.columns import KEPT_KEY
 from avrolake.lake.reshape import (
     Cast,
@@ -195,39 +195,39 @@ class StoredValue:
     def _branch_take(self, branch: Schema, chosen: Schema, stored: pa.DataType,
                      where: str) -> Take:  # fmt: skip
         """The written branch's values, read as the reader's `chosen` branch."""
-        slot, slot_type = self._slot(branch, chosen, stored, where)
+        slot, slot_type = self._slot(branch, chosen, stored)
+        if slot == AMBIGUOUS:
+            why = (f"the table's union members do not tell which of them holds the writer's "
+                   f"{branch.type} values")  # fmt: skip
+            return Take(None, Lost(arrow_type(chosen), why, where))
         if slot_type == pa.null():  # no stored member holds them
             why = f"the table stores no union member for the writer's {branch.type} values"
             return Take(None, Lost(arrow_type(chosen), why, where))
         return Take(slot, self.node(branch, chosen, slot_type, where))
 
-    def _slot(self, branch: Schema, chosen: Schema, stored: pa.DataType,
-              where: str) -> tuple[str | None, pa.DataType]:  # fmt: skip
+    def _slot(self, branch: Schema, chosen: Schema,
+              stored: pa.DataType) -> tuple[str | None, pa.DataType]:  # fmt: skip
         """Where the table stores the values of a written branch: its union member (named
-        by the written type, by the type the new reader reads it as or one of its aliases,
-        the name an older reader gave it), or the value; (None, null) where no member does."""
+        by the written type; for a named type also by the type the new reader reads it as
+        or one of its aliases, the name an older reader gave it; for a primitive the member
+        the stored union resolved it to, ingest/members.py), or the value; (None, null)
+        where no member does, (AMBIGUOUS, null) where the members do not tell."""
         if not _is_members(stored):
             return None, stored
-        aliases = chosen.aliases if isinstance(chosen, Record | Enum | Fixed) else ()
-        older = [f"member_{alias.rsplit('.', 1)[-1]}" for alias in aliases]  # renamed since
-        for name in (member_name(branch), member_name(chosen), *older):
+        names = [member_name(branch)]
+        if not isinstance(branch, Primitive):
+            aliases = chosen.aliases if isinstance(chosen, Record | Enum | Fixed) else ()
+            older = [f"member_{alias.rsplit('.', 1)[-1]}" for alias in aliases]  # renamed since
+            names += [member_name(chosen), *older]
+        for name in names:
             if stored.get_field_index(name) >= 0:
                 return name, stored.field(name).type
-        promoted = _promoted_member(branch, stored)
-        if promoted is not None:
-            return promoted.name, promoted.type
+        found = stored_member(branch, stored) if isinstance(branch, Primitive) else None
+        if found == AMBIGUOUS:
+            return AMBIGUOUS, pa.null()
+        if isinstance(found, pa.Field):
+            return found.name, found.type
         return None, pa.null()
-
-
-def _promoted_member(branch: Schema, stored: pa.StructType) -> pa.Field | None:
-    """The member an older reader's union put a written primitive in by promotion (a long in
-    `member_float`): the first stored member, in the older union's order, that the branch's
-    type promotes to, as Avro Java picks it."""
-    if not isinstance(branch, Primitive):
-        return None
-    targets = PROMOTIONS.get(branch.type, frozenset())
-    members = [stored.field(i) for i in range(stored.num_fields)]
-    return next((f for f in members if f.name.removeprefix("member_") in targets), None)
 
 
 def _source(rfield: Field, wfield: Field | None, names: set[str], kept: set[str]) -> str | None:

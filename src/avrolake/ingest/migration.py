@@ -11,7 +11,7 @@ from avrolake.config import PartitionOverride
 from avrolake.errors import QuarantineKind, RegistryError
 from avrolake.ingest.evolve import plan_migration
 from avrolake.ingest.job import Target, resolve_target
-from avrolake.ingest.reread import fresh_read
+from avrolake.ingest.reread import fresh_read, kept_readers
 from avrolake.ingest.rescued import rescued_rows
 from avrolake.lake.ledger import Ledger, entries_of
 from avrolake.lake.migrate import Migration, MigrationPlan, migrate_table, stored_schema
@@ -67,11 +67,12 @@ def run_migration(
         recorded=_recorded(registry, target.subject, loaded),
     )
     run_id = f"migrate-{loaded.version() + 1}"
+    kept = kept_readers(plan.kept, versions, recorded_reader(loaded), target.plan)
     plan = replace(
         plan,
         reader_version=target.reader_version,
         prepare=rescued,
-        reread=partial(fresh_read, plan=target.plan, settings=target.settings, s3=s3),
+        reread=partial(fresh_read, plan=target.plan, settings=target.settings, s3=s3, kept=kept),
         run=RunRecord(run_id, target.subject, target.reader_version,
                       target.reader_fingerprint, target.table.quarantine_uri),
     )  # fmt: skip

@@ -2,13 +2,17 @@
 
 The file is decoded exactly as `ingest` decodes it (ingest/worker.py): the same reader plan,
 the same checks of times and of the partition field, so its rows, or its quarantine, are a
-fresh read's.
+fresh read's. The new reader has no kept columns: each is read too, from the same file, by
+the newest registered version that still had it (`KeptReader`), the reader whose read the
+table stored there, so the fresh rows carry the values that place the stored ones
+(lake/reread.py).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
@@ -19,16 +23,66 @@ from avrolake.ingest.redact import without_content
 from avrolake.lake.columns import WRITER_FINGERPRINT, WRITER_VERSION
 from avrolake.lake.reread import FreshRead
 from avrolake.lake.writer import check_times, partition_dates
-from avrolake.registry import TableSettings
-from avrolake.storage import S3Options, resolve
+from avrolake.registry import SchemaVersion, TableSettings
+from avrolake.schema import Record
+from avrolake.storage import Location, S3Options, resolve
 
 log = logging.getLogger(__name__)
 
 
-def fresh_read(uri: str, plan: ReaderPlan, settings: TableSettings, s3: S3Options) -> FreshRead:
+@dataclass(frozen=True)
+class KeptReader:
+    """Kept `columns` as the reader that last had them read them (`plan`: that version)."""
+
+    plan: ReaderPlan
+    columns: tuple[str, ...]
+
+
+def kept_readers(
+    kept: tuple[str, ...], versions: list[SchemaVersion], recorded: int | None, like: ReaderPlan
+) -> tuple[KeptReader, ...]:
+    """For each kept column, the newest version up to the table's recorded reader that has
+    a top-level field of its name (the reader whose read the table keeps there); none for a
+    table whose reader was not recorded."""
+    if recorded is None:
+        return ()
+    by_version: dict[int, list[str]] = {}
+    older = [v for v in versions if v.version <= recorded and isinstance(v.schema, Record)]
+    for column in kept:
+        last = next((v for v in reversed(older) if column in _names(v)), None)
+        if last is not None:
+            by_version.setdefault(last.version, []).append(column)
+    found = {v.version: v for v in older}
+    return tuple(
+        KeptReader(_plan_of(found[number], like), tuple(columns))
+        for number, columns in sorted(by_version.items())
+    )
+
+
+def _names(version: SchemaVersion) -> set[str]:
+    assert isinstance(version.schema, Record)
+    return {f.name for f in version.schema.fields}
+
+
+def _plan_of(version: SchemaVersion, like: ReaderPlan) -> ReaderPlan:
+    """A plan reading with `version`, decoding as `like` does (its own caches)."""
+    return ReaderPlan(
+        like.subject, version.doc, like.versions_by_fingerprint, like.batch_size,
+        like.max_block_bytes, decoder=like.decoder, known_paths=like.known_paths,
+    )  # fmt: skip
+
+
+def fresh_read(
+    uri: str,
+    plan: ReaderPlan,
+    settings: TableSettings,
+    s3: S3Options,
+    kept: tuple[KeptReader, ...] = (),
+) -> FreshRead:
     """`uri`'s rows as a fresh read with `plan` lands them (the new reader's columns, the
-    writer columns, `_rescued_data`, the partition column), or why it would be quarantined;
-    `unavailable` when the file cannot be read at all (gone, a storage error)."""
+    writer columns, `_rescued_data`, the partition column, and the `kept` columns each
+    `KeptReader` reads), or why it would be quarantined; `unavailable` when the file cannot
+    be read at all (gone, a storage error)."""
     location = resolve(uri, s3)
     avro: AvroFile | None = None
     try:
@@ -43,6 +97,7 @@ def fresh_read(uri: str, plan: ReaderPlan, settings: TableSettings, s3: S3Option
         rows = pa.concat_tables(chunks) if chunks else pa.table({})
         if chunks:
             rows = _with_columns(rows, avro, settings)
+            rows = _with_kept(location, rows, kept)
     except QuarantineError as exc:
         found = FreshRead(uri, kind=exc.kind.value, message=without_content(exc.message),
                           writer_fingerprint=exc.writer_fingerprint,
@@ -78,6 +133,32 @@ def _with_columns(rows: pa.Table, avro: AvroFile, settings: TableSettings) -> pa
         dates = partition_dates(rows, settings.partition_field)
         rows = rows.append_column(settings.partition_column, dates)
     return rows
+
+
+def _with_kept(location: Location, rows: pa.Table, kept: tuple[KeptReader, ...]) -> pa.Table:
+    """The rows with each kept column its reader reads from the same file, in the same
+    order; a column whose read fails or differs in length is left out (the stored rows are
+    then placed without it)."""
+    for reader in kept:
+        read = _read_columns(location, reader)
+        for name, column in read.items():
+            if name not in rows.column_names and len(column) == rows.num_rows:
+                rows = rows.append_column(name, column)
+    return rows
+
+
+def _read_columns(location: Location, reader: KeptReader) -> Mapping[str, pa.ChunkedArray]:
+    try:
+        with location.fs.open_input_file(location.path) as stream:
+            chunks = list(AvroFile(stream, reader.plan).tables())
+    except Exception as exc:  # no kept values to match the stored rows by: logged
+        log.warning("the kept columns %s of %s could not be read (%s: %s)",
+                    reader.columns, location.path, type(exc).__name__, exc)  # fmt: skip
+        return {}
+    if not chunks:
+        return {}
+    read = pa.concat_tables(chunks)
+    return {c: read.column(c) for c in reader.columns if c in read.column_names}
 
 
 def _quarantined(

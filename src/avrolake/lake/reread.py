@@ -22,7 +22,7 @@ from deltalake import DeltaTable
 
 from avrolake.config import RESCUED_DATA
 from avrolake.errors import MigrationError
-from avrolake.lake.columns import SOURCE_FILE, WRITER_FINGERPRINT, WRITER_VERSION
+from avrolake.lake.columns import KEPT_KEY, SOURCE_FILE, WRITER_FINGERPRINT, WRITER_VERSION
 from avrolake.lake.reshape import Fields, ValueProblem, apply
 from avrolake.lake.table import query_arrow
 
@@ -35,8 +35,9 @@ RELAND = (
 @dataclass(frozen=True)
 class FreshRead:
     """A source read again with the new reader: `rows` (every column of the new table but
-    `_source_file`, `_ingested_at`, `_run_id` and kept columns), or why a fresh read
-    quarantines it (`kind`, `message`), or why it cannot be read (`unavailable`)."""
+    `_source_file`, `_ingested_at` and `_run_id`; a kept column as the reader that last had
+    it reads it, where that read succeeded, only to place the stored values), or why a fresh
+    read quarantines it (`kind`, `message`), or why it cannot be read (`unavailable`)."""
 
     source: str
     rows: pa.Table | None = None
@@ -116,18 +117,18 @@ def fresh_batch(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa
                 kept: tuple[str, ...], uri: str) -> pa.RecordBatch:  # fmt: skip
     """The new table's rows of a source read again: the fresh columns; the columns that stay
     the same on every row of a source (`_source_file`, `_ingested_at`, `_run_id`) from its
-    stored rows; kept columns moved to the fresh rows they belong to (`_kept_order`)."""
+    stored rows; kept columns from the stored rows they belong to (`_kept_order`)."""
     rows = fresh.rows
     assert rows is not None, "only sources that landed again have rows"
-    valued = [k for k in kept if held.field(k).null_count != len(held)]
-    order = _kept_order(fresh, held, plan, schema, tuple(valued), uri) if valued else None
+    valued = tuple(k for k in kept if held.field(k).null_count != len(held))
+    order = _kept_order(fresh, held, plan, schema, valued, uri) if valued else None
     columns = []
     for field in schema:
-        if field.name in rows.column_names:
-            columns.append(rows.column(field.name).combine_chunks().cast(field.type))
-        elif field.name in kept:
+        if field.name in kept:
             column = held.field(field.name) if order is None else held.field(field.name).take(order)
             columns.append(column.cast(field.type))
+        elif field.name in rows.column_names:
+            columns.append(rows.column(field.name).combine_chunks().cast(field.type))
         else:
             columns.append(pa.repeat(held.field(field.name)[0], rows.num_rows).cast(field.type))
     return pa.RecordBatch.from_arrays(columns, schema=schema)
@@ -139,8 +140,11 @@ _NOT_KEYS = frozenset({WRITER_VERSION, WRITER_FINGERPRINT, RESCUED_DATA})
 def _kept_order(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa.Schema,
                 kept: tuple[str, ...], uri: str) -> pa.Array:  # fmt: skip
     """For each fresh row, the stored row whose kept columns it takes: the rows are matched
-    by the values of every column whose stored values convert (equal to the fresh read's).
-    Refuses where that leaves a choice between stored rows whose kept values differ."""
+    by the values of every column whose stored values convert (equal to the fresh read's)
+    and by the kept columns as the fresh read read them again from the source (the reader
+    that last had them: ingest/reread.py), so that rows equal in every converted column are
+    still told apart by their kept values. Refuses where a fresh row equals no stored row,
+    or where that leaves a choice between stored rows whose kept values differ."""
     rows = fresh.rows
     assert rows is not None
     stored_keys: list[list[str]] = [[] for _ in range(len(held))]
@@ -148,13 +152,15 @@ def _kept_order(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa
     for field, part in zip(schema, plan.parts, strict=True):
         if field.name not in rows.column_names or field.name in _NOT_KEYS:
             continue
+        if _is_kept(field) and field.name not in kept:
+            continue  # a kept column the table holds no values of for this source
         try:
             converted = apply(Fields(pa.struct([field]), (part,)), held).field(0)
-        except ValueProblem:
+            fresh_values = rows.column(field.name).combine_chunks().cast(field.type).to_pylist()
+        except (ValueProblem, pa.ArrowException):
             continue  # the column the table lost: no key
         for key, value in zip(stored_keys, converted.to_pylist(), strict=True):
             key.append(repr(value))
-        fresh_values = rows.column(field.name).combine_chunks().cast(field.type).to_pylist()
         for key, value in zip(fresh_keys, fresh_values, strict=True):
             key.append(repr(value))
     values = list(zip(*(held.field(k).to_pylist() for k in kept), strict=True))
@@ -168,9 +174,15 @@ def _kept_order(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa
             version = held.field(WRITER_VERSION)[0].as_py()
             raise MigrationError(
                 uri, ", ".join(kept), version, f"its source {fresh.source} is read again with "
-                "the new reader, and these kept columns hold values its rows cannot be told "
-                "apart by", f"Run migrate with --drop-removed-columns, or {RELAND[0].lower()}"
-                f"{RELAND[1:]}: {fresh.source}",
+                "the new reader, and the stored values of these kept columns cannot be placed "
+                "on its fresh rows: no stored row, or more than one with other kept values, "
+                "equals a fresh row in every column whose stored values convert and in the "
+                "kept values the source holds", f"Run migrate with --drop-removed-columns, or "
+                f"{RELAND[0].lower()}{RELAND[1:]}: {fresh.source}",
             )  # fmt: skip
         order.append(group.pop())
     return pa.array(order, pa.int64())
+
+
+def _is_kept(field: pa.Field) -> bool:
+    return KEPT_KEY.encode() in (field.metadata or {})

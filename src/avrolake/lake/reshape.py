@@ -16,6 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from avrolake.errors import QuarantineError
+from avrolake.lake.writer import check_times
+
 
 class ValueProblem(Exception):
     """A stored value cannot be converted exactly (`migrate` turns it into MigrationError)."""
@@ -32,7 +35,8 @@ class Cast:
     integers that a narrower float may have rounded; they are exact only while |v| is below
     this (2**24 for float32, 2**53 for float64), and a larger one refuses the conversion.
     `via`: types cast through first, in order (a stored long read as timestamp-millis: int64,
-    then timestamp[ms], then the target's unit; a lossy or overflowing step refuses)."""
+    then timestamp[ms], then the target's unit; a lossy or overflowing step refuses, and so
+    does a timestamp or date outside the years 1 to 9999, whose file a fresh read quarantines)."""
 
     target: pa.DataType
     exact_below: float | None = None
@@ -206,11 +210,21 @@ def _cast(node: Cast, array: pa.Array, where: str) -> pa.Array:
     try:
         for step in node.via:
             array = array.cast(step)
-        return array.cast(node.target, safe=not pa.types.is_floating(node.target))
+        array = array.cast(node.target, safe=not pa.types.is_floating(node.target))
     except pa.ArrowInvalid as exc:
         raise ValueProblem(
             where, f"a stored value does not convert to {node.target}: {exc}"
         ) from exc
+    if node.via:  # numbers read as a timestamp or date: a fresh read checks their years
+        try:
+            check_times(pa.table({where or "value": array}))
+        except QuarantineError as exc:
+            first = exc.message.split(". ", 1)[0]
+            raise ValueProblem(
+                where, f"a stored value read as {node.target} is outside the years 1 to 9999, "
+                f"and a fresh read quarantines its file ({first})",
+            ) from exc  # fmt: skip
+    return array
 
 
 def _unscaled(node: Unscaled, array: pa.Array, where: str) -> pa.Array:
