@@ -6,6 +6,7 @@ from avrolake.ingest.plan import (
     SourceFile,
     discover,
     list_source,
+    log_outside,
     partition_hour,
     plan_groups,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "WorkerContext",
     "discover",
     "list_source",
+    "log_outside",
     "partition_hour",
     "plan_groups",
     "resolve_target",

@@ -23,7 +23,7 @@ from avrolake.decode import ReaderPlan, reader_plan
 from avrolake.errors import ConfigError, QuarantineKind
 from avrolake.ingest import finish
 from avrolake.ingest.evolve import needs_values, value_changes
-from avrolake.ingest.plan import SourceFile, list_source, plan_groups
+from avrolake.ingest.plan import SourceFile, list_source, log_outside, plan_groups
 from avrolake.ingest.summary import OUTSIDE_SHOWN, RunSummary
 from avrolake.ingest.work import Window, Work, plan_work, requeue_copies
 from avrolake.ingest.worker import (
@@ -254,13 +254,7 @@ def _outside(summary: RunSummary, outside: list[str], layout: SourceLayout) -> N
     """Files under the prefix outside the layout: counted and shown, never read."""
     summary.files_outside_layout = len(outside)
     summary.outside_layout = outside[:OUTSIDE_SHOWN]
-    if outside:
-        log.warning(
-            "%d file(s) under the source do not match the %s and were not read, such as: %s",
-            len(outside),
-            layout.describe(),
-            ", ".join(outside[:5]),
-        )
+    log_outside(outside, layout)
 
 
 def _log_plan(files: list[SourceFile], work: Work, settle_seconds: float) -> None:

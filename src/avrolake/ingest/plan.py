@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import logging
 from dataclasses import dataclass, field, replace
 
 from avrolake.config import Backfill
 from avrolake.errors import LayoutMismatchError, QuarantineKind
 from avrolake.registry.source_layout import Period, SourceLayout, hidden, parse_layout
 from avrolake.storage import Listed, Location
+
+log = logging.getLogger(__name__)
 
 HIVE = parse_layout("hive")
 # a mismatch error shows this many of the keys found
@@ -124,6 +127,17 @@ def list_source(source: Location, backfill: Backfill, layout: SourceLayout = HIV
     if visible and not matched:
         raise LayoutMismatchError(source.uri, layout.describe(), shown, visible)
     return listing
+
+
+def log_outside(outside: list[str], layout: SourceLayout) -> None:
+    """Warn about the files a listing left outside the layout: counted, never read."""
+    if outside:
+        log.warning(
+            "%d file(s) under the source do not match the %s and were not read, such as: %s",
+            len(outside),
+            layout.describe(),
+            ", ".join(outside[:5]),
+        )
 
 
 def _source_file(

@@ -41,10 +41,10 @@ from avrolake.config import (
 )
 from avrolake.decode import AvroFile, ReaderPlan, reader_plan
 from avrolake.errors import QuarantineError
-from avrolake.ingest import SourceFile, discover, plan_groups
+from avrolake.ingest import SourceFile, list_source, log_outside, plan_groups
 from avrolake.ingest.worker import with_metadata
 from avrolake.lake import METADATA_FIELDS
-from avrolake.registry import Registry
+from avrolake.registry import Registry, SourceLayout
 from avrolake.spark.session import use_worker_python
 from avrolake.storage import PROBLEMS, S3Options, resolve
 
@@ -61,10 +61,13 @@ class AvrolakeDataSource(DataSource):
     def name(cls) -> str:
         return "avrolake"
 
-    def _plan(self) -> ReaderPlan:
+    def _subject(self) -> tuple[Registry, str]:
         option = self.options.get("registry")
         registry = Registry(Path(option) if option else registry_from_env(os.environ))
-        subject = registry.resolve_subject(self.options.get("subject"))
+        return registry, registry.resolve_subject(self.options.get("subject"))
+
+    def _plan(self) -> ReaderPlan:
+        registry, subject = self._subject()
         batch_size = int(self.options.get("batchsize", DEFAULT_BATCH_SIZE))
         return reader_plan(registry, subject, batch_size)
 
@@ -79,25 +82,40 @@ class AvrolakeDataSource(DataSource):
             raise ValueError(
                 'the avrolake source needs .option("path", "s3://bucket/prefix or a dir")'
             )
+        registry, subject = self._subject()
+        # the layout `avrolake ingest` lists with: the options (its --layout/--files) over
+        # the subject's table.json "source", over the hive preset
+        layout = registry.source_layout(
+            subject, self.options.get("layout"), self.options.get("files")
+        )
         return AvrolakeReader(
             self._plan(),
             self.options["path"],
             self.options.get("mode", "FAILFAST").upper(),
             S3Options.from_env(os.environ),
+            layout,
         )
 
 
 class AvrolakeReader(DataSourceReader):
-    def __init__(self, plan: ReaderPlan, path: str, mode: str, s3: S3Options) -> None:
+    def __init__(
+        self, plan: ReaderPlan, path: str, mode: str, s3: S3Options, layout: SourceLayout
+    ) -> None:
         if mode not in ("FAILFAST", "DROPMALFORMED"):
             raise ValueError(f"mode must be FAILFAST or DROPMALFORMED, not {mode!r}")
         self.plan, self.path, self.mode, self.s3 = plan, path, mode, s3
+        self.layout = layout
         self.read_at = dt.datetime.now(dt.UTC)
 
     def partitions(self) -> list[FilesPartition]:
-        files = discover(resolve(self.path, self.s3), Backfill())
+        """Planned on the driver: a layout matching no file of a non-empty prefix raises
+        LayoutMismatchError here, before any task runs."""
+        listing = list_source(resolve(self.path, self.s3), Backfill(), self.layout)
+        log_outside(listing.outside, self.layout)
         # whole files: DROPMALFORMED skips a bad file, never part of one
-        groups = plan_groups(files, DEFAULT_READ_PARALLELISM, DEFAULT_MAX_TASK_BYTES, split=False)
+        groups = plan_groups(
+            listing.files, DEFAULT_READ_PARALLELISM, DEFAULT_MAX_TASK_BYTES, split=False
+        )
         return [FilesPartition(tuple(g)) for g in groups]
 
     def read(self, partition: InputPartition) -> Iterator[pa.RecordBatch]:
