@@ -1,8 +1,13 @@
 """`spark.read.format("avrolake")`: raw Avro files of mixed writer versions as one DataFrame.
 
 Each file is read with its own writer schema and resolved to the subject's latest reader
-schema; rows carry the metadata columns the Delta table has. Input partitions are planned
-from the listed files (one per large file, small files grouped).
+schema; rows carry the metadata columns the Delta table has. The path is listed with the
+subject's source layout, exactly as `avrolake ingest` lists it (`Registry.source_layout`,
+`list_source`): the `layout`/`files` options over table.json's "source" over `hive`. Files
+outside the layout are not read (a warning counts them); hidden and in-progress files are
+never listed; a layout matching no file of a non-empty path raises LayoutMismatchError when
+the read is planned, before any task runs. Input partitions are planned from the listed
+files (one per large file, small files grouped).
 
     from avrolake.spark.source import register
     register(spark)
@@ -11,8 +16,10 @@ from the listed files (one per large file, small files grouped).
           .option("subject", "my_subject").option("mode", "DROPMALFORMED").load())
 
 Options: path (required), registry (default $AVROLAKE_REGISTRY or ./schemas), subject
-(default: the registry's only subject), mode, batchSize. mode FAILFAST (default) stops on
-an unreadable file; DROPMALFORMED skips it with a warning (the ingest job quarantines instead).
+(default: the registry's only subject), layout and files (default: the subject's table.json
+"source"; what `avrolake ingest --layout/--files` take), mode, batchSize. mode FAILFAST
+(default) stops on an unreadable file; DROPMALFORMED skips it with a warning (the ingest job
+quarantines instead). The read has no time range: every file of the layout under the path.
 
 Like the CLI, this is an entry point: S3 settings come from the driver's standard AWS_*
 variables, read once when the read is planned, and travel to the tasks with the plan.
