@@ -106,11 +106,8 @@ def test_removed_nested_field_is_dropped_only_when_asked(
     chain.ingest()
     chain.register(2, v2_doc)
     assert chain.migrate("--drop-removed-columns") == 0
-    out = capsys.readouterr().out
-    assert (f"{KEPT_LINE}none\n", "dropped columns: r[].b\n") == (
-        out[out.index(KEPT_LINE):].split("dropped")[0],
-        out[out.index("dropped columns"):].split("defaults")[0],
-    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:3] == [f"{KEPT_LINE}none", "dropped columns: r[].b"]
     assert sql(chain.table(), "SELECT r FROM t") == [{"r": [{"a": 1}]}]
 
 
