@@ -121,24 +121,24 @@ def fill_kept(array: pa.Array, kind: pa.DataType) -> pa.Array:
     return array.cast(kind)
 
 
-def holds_kept_values(array: pa.Array) -> bool:
-    """Whether a stored column holds a non-NULL value in any of its kept children."""
+def holds_kept_values(array: pa.Array, kind: pa.DataType) -> bool:
+    """Whether a stored column holds a non-NULL value where the table's type `kind` has a
+    kept child (the stored type need not mark it yet)."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    kind = array.type
-    if pa.types.is_struct(kind):
+    if pa.types.is_struct(kind) and pa.types.is_struct(array.type):
         valid = array.is_valid()
-        for i, f in enumerate(kind):
-            child = array.field(i).filter(valid)
-            if is_kept(f) and child.null_count != len(child):
-                return True
-            if not is_kept(f) and holds_kept_values(child):
+        for f in kind:
+            if array.type.get_field_index(f.name) < 0:
+                continue
+            child = array.field(f.name).filter(valid)
+            if child.null_count != len(child) if is_kept(f) else holds_kept_values(child, f.type):
                 return True
         return False
-    if pa.types.is_list(kind):
-        return holds_kept_values(array.flatten())
-    if pa.types.is_map(kind):
-        return holds_kept_values(array.items)
+    if pa.types.is_list(kind) and pa.types.is_list(array.type):
+        return holds_kept_values(array.flatten(), kind.value_type)
+    if pa.types.is_map(kind) and pa.types.is_map(array.type):
+        return holds_kept_values(array.items, kind.item_type)
     return False
 
 

@@ -142,7 +142,7 @@ def _fresh_column(fresh: FreshRead, held: pa.StructArray, field: pa.Field, uri: 
     assert fresh.rows is not None
     column = fresh.rows.column(field.name)
     paths = kept_paths(field.type, field.name)
-    if paths and holds_kept_values(held.field(field.name)):
+    if paths and holds_kept_values(held.field(field.name), field.type):
         version = held.field(WRITER_VERSION)[0].as_py()
         raise MigrationError(
             uri, ", ".join(paths), version, f"its source {fresh.source} is read again with the "
