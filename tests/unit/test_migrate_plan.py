@@ -222,6 +222,27 @@ def test_removed_column_is_kept_unless_dropped() -> None:
     )
 
 
+def test_removed_nested_field_is_kept_and_a_renamed_ones_old_name_is_not() -> None:
+    """A nested child the reader lacks is kept (marked) after the reader's fields; a child
+    read under an alias (a rename's old name) is read, not kept."""
+    old = rec(("r", rec(("a", "int"), ("gone", "string"), name="Inner")))
+    new = rec(("r", field_rec([{"name": "b", "type": "int", "aliases": ["a"]}], "Inner")))
+    stored = pa.schema([*arrow_schema(parse(old)), VERSION])
+    reader = parse(new)
+    target = pa.schema([*arrow_schema(reader), VERSION])
+    kept = plan_migration("t", reader, {1: parse(old)}, [1], stored, target)
+    dropped = plan_migration("t", reader, {1: parse(old)}, [1], stored, target, drop_removed=True)
+    r = kept.schema.field("r").type
+    assert (kept.kept_nested, kept.dropped_nested, [f.name for f in r]) == (
+        ("r.gone",), (), ["b", "gone"],
+    )  # fmt: skip
+    assert r.field("gone").metadata == {b"avrolake.kept": b"not in the reader"}
+    assert (dropped.kept_nested, dropped.dropped_nested, dropped.schema.field("r").type) == (
+        (), ("r.gone",), pa.struct([pa.field("b", pa.int32())]),
+    )  # fmt: skip
+    assert migrate(old, old, new, [{"r": {"a": 1, "gone": "x"}}]) == [{"r": {"b": 1, "gone": "x"}}]
+
+
 NEEDS = {
     "a non-null default": ({"name": "c", "type": "int", "default": 0}, {}, {"c"}),
     "a null default": ({"name": "c", "type": ["null", "int"], "default": None}, {}, set()),

@@ -281,7 +281,8 @@ def register(commands: Any) -> None:
     migrate.add_argument(
         "--drop-removed-columns",
         action="store_true",
-        help="drop the columns the reader no longer has (default: keep them and their values)",
+        help="drop the columns and nested record fields the reader no longer has (default: "
+        "keep them and their values)",
     )
     migrate.set_defaults(run=run_migrate)
 
@@ -409,8 +410,9 @@ def run_migrate(args: argparse.Namespace) -> int:
         f"{done.rows} rows rewritten in one commit (table version {done.version_before} -> "
         f"{done.version_after}); renamed columns: {renamed}"
     )
-    print(f"kept columns (not in the reader, values kept): {', '.join(plan.kept) or 'none'}")
-    print(f"dropped columns: {', '.join(plan.dropped) or 'none'}")
+    kept = ", ".join([*plan.kept, *plan.kept_nested]) or "none"
+    print(f"kept columns (not in the reader, values kept): {kept}")
+    print(f"dropped columns: {', '.join([*plan.dropped, *plan.dropped_nested]) or 'none'}")
     print(
         f"defaults filled for rows of writers without the field: {', '.join(plan.filled) or 'none'}"
     )

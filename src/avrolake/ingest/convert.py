@@ -7,6 +7,7 @@ type the table stores there. See `avrolake.ingest.evolve` for the rules.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -23,6 +24,7 @@ from avrolake.ingest.enums import lost_default
 from avrolake.ingest.logical import logical_leaf
 from avrolake.ingest.members import AMBIGUOUS, stored_member
 from avrolake.lake.columns import KEPT_KEY
+from avrolake.lake.kept import with_kept
 from avrolake.lake.reshape import (
     Cast,
     Constant,
@@ -56,6 +58,13 @@ class StoredValue:
     # The enums of the reader the table's rows were read with (its recorded reader): where
     # that reader replaced a written symbol by its default, the stored default is ambiguous.
     older: tuple[Enum, ...] = ()
+    # Nested records' stored children the reader lacks, kept (docs/table.md): by the path
+    # of the record, the stored fields appended to its value. `removed` and `used` are what
+    # planning found: per record path, the stored children no reader field names, and those
+    # read as a reader field (an older name).
+    keep: Mapping[str, tuple[pa.Field, ...]] = field(default_factory=dict)
+    removed: dict[str, dict[str, pa.Field]] = field(default_factory=dict)
+    used: dict[str, set[str]] = field(default_factory=dict)
 
     def fail(self, where: str, why: str, fix: str = READABLE) -> MigrationError:
         return MigrationError(self.uri, where, self.version, why, fix)
@@ -64,9 +73,10 @@ class StoredValue:
         self, writer: Record | None, reader: Record, stored: pa.DataType | None = None,
         where: str = "",
     ) -> list[Take | Constant | Nulls | Lost]:  # fmt: skip
-        """One part per reader field: read from the stored child holding what the writer
-        wrote, or the reader's default where the writer wrote nothing; `Lost` where the table
-        never stored what the writer wrote (its rows are read again from their sources)."""
+        """One part per reader field (then, in a nested record, one per kept child): read
+        from the stored child holding what the writer wrote, or the reader's default where
+        the writer wrote nothing; `Lost` where the table never stored what the writer wrote
+        (its rows are read again from their sources)."""
         struct = stored if stored is not None else self.root
         names = {struct.field(i).name for i in range(struct.num_fields)}
         kept = {
@@ -85,7 +95,7 @@ class StoredValue:
                         "but the table holds no column for it (it was dropped, or added after "
                         "these rows landed)"
                     )
-                    parts.append(Take(None, Lost(arrow_type(rfield.type), why, path)))
+                    parts.append(Take(None, Lost(self._type(rfield.type, path), why, path)))
                     continue
                 wtype = wfield.type if wfield is not None else None
                 if source != rfield.name:
@@ -95,7 +105,33 @@ class StoredValue:
                 )
             else:
                 parts.append(self._default(rfield, path))
+        if where:
+            parts += self._nested_kept(reader, struct, parts, where)
         return parts
+
+    def _nested_kept(
+        self, reader: Record, struct: pa.DataType, parts: Sequence[object], where: str
+    ) -> list[Take | Nulls]:
+        """Note the stored children of the record at `where` the reader lacks; the parts of
+        those kept there (NULL where this writer's stored record has none)."""
+        readers = {f.name for f in reader.fields}
+        self.used.setdefault(where, set()).update(
+            p.source for p in parts if isinstance(p, Take) and p.source is not None
+        )
+        removed = self.removed.setdefault(where, {})
+        for i in range(struct.num_fields):
+            child = struct.field(i)
+            if child.name not in readers:
+                removed.setdefault(child.name, child)
+        have = {struct.field(i).name for i in range(struct.num_fields)}
+        return [
+            Take(f.name, Cast(f.type)) if f.name in have else Nulls(f.type)
+            for f in self.keep.get(where, ())
+        ]
+
+    def _type(self, schema: Schema, where: str) -> pa.DataType:
+        """The table's type at `where`: the reader's, with the kept nested children."""
+        return with_kept(arrow_type(schema), where, self.keep)
 
     def _default(self, rfield: Field, path: str) -> Constant:
         if not rfield.has_default:
@@ -110,7 +146,7 @@ class StoredValue:
         return Constant(value)
 
     def node(self, writer: Schema | None, reader: Schema, stored: pa.DataType, where: str) -> Node:
-        target = arrow_type(reader)
+        target = self._type(reader, where)
         if isinstance(reader, Union) and len(_rest(reader)) > 1:
             return self._members(writer, reader, stored, where)
         if isinstance(reader, Union):
@@ -162,7 +198,7 @@ class StoredValue:
                  where: str) -> Members | Lost:  # fmt: skip
         """A reader union of several types: each written branch into the member the
         specification resolves it to (an exact match first, then a promotion)."""
-        target = arrow_type(reader)
+        target = self._type(reader, where)
         members = _rest(reader)
         takes: list[list[Take]] = [[] for _ in members]
         if writer is None and _is_members(stored):  # unregistered: stored members by name
@@ -190,7 +226,7 @@ class StoredValue:
         sources = []
         for branch in _branches(writer, stored, [reader]):
             sources.append(self._branch_take(branch, reader, stored, where))
-        return Pick(arrow_type(reader), tuple(sources))
+        return Pick(self._type(reader, where), tuple(sources))
 
     def _branch_take(self, branch: Schema, chosen: Schema, stored: pa.DataType,
                      where: str) -> Take:  # fmt: skip
@@ -199,10 +235,10 @@ class StoredValue:
         if slot == AMBIGUOUS:
             why = (f"the table's union members do not tell which of them holds the writer's "
                    f"{branch.type} values")  # fmt: skip
-            return Take(None, Lost(arrow_type(chosen), why, where))
+            return Take(None, Lost(self._type(chosen, where), why, where))
         if slot_type == pa.null():  # no stored member holds them
             why = f"the table stores no union member for the writer's {branch.type} values"
-            return Take(None, Lost(arrow_type(chosen), why, where))
+            return Take(None, Lost(self._type(chosen, where), why, where))
         return Take(slot, self.node(branch, chosen, slot_type, where))
 
     def _slot(self, branch: Schema, chosen: Schema,

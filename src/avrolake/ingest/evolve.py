@@ -13,7 +13,10 @@ reader would make it (docs/table.md, "Migrating a table"):
   or 2**53 (double), where no rounding happened;
 - a reader field the writer did not write takes the reader's default (never NULL), at any
   depth: whatever the table stored there came from an older reader;
-- a stored column the reader lacks is kept with its values, or dropped when asked.
+- a stored column the reader lacks is kept with its values, or dropped when asked; so is a
+  stored child of a nested record (a struct column, array items, map values, union members)
+  the reader's record lacks: kept in the record's struct, marked kept, NULL for rows landed
+  under readers without it.
 Where the table never stored what the writer wrote (a column dropped earlier, or added
 after those rows landed), or the reader cannot read a writer at all, planning raises
 `MigrationError` before anything is written.
@@ -34,6 +37,7 @@ from avrolake.errors import MigrationError, RegistryError
 from avrolake.ingest.convert import StoredValue
 from avrolake.ingest.defaults import python_value
 from avrolake.ingest.enums import enums_of
+from avrolake.lake.kept import with_kept
 from avrolake.lake.migrate import KEPT_KEY, MigrationPlan
 from avrolake.lake.reshape import Cast, Constant, Fields, Lost, Nulls, Take
 from avrolake.lake.table import recorded_reader
@@ -48,6 +52,17 @@ class _Notes:
     renamed: dict[str, str] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     filled: set[str] = field(default_factory=set)
+    nested_used: dict[str, set[str]] = field(default_factory=dict)  # record path -> children
+    nested_removed: dict[str, dict[str, pa.Field]] = field(default_factory=dict)
+
+    def keep(self) -> dict[str, tuple[pa.Field, ...]]:
+        """Per nested record path, the stored children the reader lacks and no writer's
+        field was read from (a rename's old name is read, not kept)."""
+        found = {
+            path: tuple(f for n, f in children.items() if n not in self.nested_used.get(path, ()))
+            for path, children in self.nested_removed.items()
+        }
+        return {path: fields for path, fields in found.items() if fields}
 
 
 def plan_migration(
@@ -72,19 +87,18 @@ def plan_migration(
     readers = {f.name for f in reader.fields}
     trailing = [f for f in target if f.name not in readers]
     notes = _Notes()
-    plans: dict[int | None, list[Take | Constant | Nulls | Lost]] = {}
-    for version in present:
-        writer = writers.get(version) if version is not None else None
-        if writer is not None and version is not None:
-            _check_readable(uri, version, writer, reader)
-        known = version if writer is not None else None
-        plans[version] = _top_level(uri, known, writer, reader, stored, notes, recorded)
+    plans = _plans(uri, reader, writers, present, stored, notes, recorded, {})
+    nested = notes.keep()
+    if nested and not drop_removed:  # again, appending the kept children to their records
+        notes = _Notes()
+        plans = _plans(uri, reader, writers, present, stored, notes, recorded, nested)
     removed = [
         f for f in stored if f.name not in readers and f.name not in {t.name for t in trailing}
     ]
     removed = [f for f in removed if f.name not in notes.used]
     kept = [] if drop_removed else removed
-    fields = [*(pa.field(f.name, arrow_type(f.type)) for f in reader.fields)]
+    keep = {} if drop_removed else nested
+    fields = [pa.field(f.name, with_kept(arrow_type(f.type), f.name, keep)) for f in reader.fields]
     fields += [f.with_metadata({KEPT_KEY: "not in the reader"}) for f in kept]
     fields += [f.remove_metadata() for f in trailing]
     schema = pa.schema(fields)
@@ -98,7 +112,34 @@ def plan_migration(
         tuple(f.name for f in kept),
         tuple(f.name for f in removed if drop_removed),
         tuple(sorted(notes.filled)),
+        kept_nested=() if drop_removed else _paths(nested),
+        dropped_nested=_paths(nested) if drop_removed else (),
     )
+
+
+def _paths(keep: dict[str, tuple[pa.Field, ...]]) -> tuple[str, ...]:
+    return tuple(sorted(f"{path}.{f.name}" for path, fields in keep.items() for f in fields))
+
+
+def _plans(
+    uri: str,
+    reader: Record,
+    writers: Mapping[int, Schema],
+    present: Sequence[int | None],
+    stored: pa.Schema,
+    notes: _Notes,
+    recorded: Schema | None,
+    keep: dict[str, tuple[pa.Field, ...]],
+) -> dict[int | None, list[Take | Constant | Nulls | Lost]]:
+    """Per writer version present, the parts of the new reader's columns."""
+    plans: dict[int | None, list[Take | Constant | Nulls | Lost]] = {}
+    for version in present:
+        writer = writers.get(version) if version is not None else None
+        if writer is not None and version is not None:
+            _check_readable(uri, version, writer, reader)
+        known = version if writer is not None else None
+        plans[version] = _top_level(uri, known, writer, reader, stored, notes, recorded, keep)
+    return plans
 
 
 def _check_readable(uri: str, version: int, writer: Schema, reader: Record) -> None:
@@ -124,13 +165,19 @@ def _top_level(
     stored: pa.Schema,
     notes: _Notes,
     recorded: Schema | None,
+    keep: dict[str, tuple[pa.Field, ...]],
 ) -> list[Take | Constant | Nulls | Lost]:
     record = writer if isinstance(writer, Record) else None
-    value = StoredValue(uri, version, pa.struct(list(stored)), older=enums_of(recorded))
+    value = StoredValue(uri, version, pa.struct(list(stored)), older=enums_of(recorded), keep=keep)
     parts = value.record_parts(record, reader)
     notes.used |= {p.source for p in parts if isinstance(p, Take) and p.source is not None}
     notes.renamed.update(value.renamed)
     notes.filled |= value.filled
+    for path, names in value.used.items():
+        notes.nested_used.setdefault(path, set()).update(names)
+    for path, children in value.removed.items():
+        for name, child in children.items():
+            notes.nested_removed.setdefault(path, {}).setdefault(name, child)
     return parts
 
 

@@ -15,11 +15,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from avrolake.errors import CommitConflictError
 from avrolake.ingest.summary import RunSummary
 from avrolake.ingest.worker import Deferred, Landed, Outcome, Quarantined
 from avrolake.lake import QuarantineRow, append_quarantine, count_by_version, file_schema
 from avrolake.lake.commit import MAX_COMMIT_ATTEMPTS, commit_run
+from avrolake.lake.kept import with_table_kept
 from avrolake.lake.ledger import MESSAGE_LIMIT, Ledger, LedgerEntry, entries_of
 from avrolake.lake.record import DuplicateFile, LandedFile, QuarantinedFile, RunRecord
 from avrolake.lake.replace import old_files_of
@@ -45,6 +48,13 @@ class Decisions:
     adds: Adds = field(default_factory=dict)  # data files of the landed sources
 
 
+def data_file_schema(target: Target) -> pa.Schema:
+    """The Parquet files' schema: the table's, with the nested children `migrate` kept
+    (NULL in the rows landed now; lake/kept.py)."""
+    stored = pa.schema(target.loaded.schema().to_arrow()) if target.loaded is not None else None
+    return with_table_kept(file_schema(target.schema, target.settings), stored)
+
+
 def take_out(target: Target, run_id: str, adds: Adds, drop: set[str]) -> Adds:
     """`adds` without any row of `drop` (files rewritten or deleted; docs/table.md)."""
     if not drop & set(adds):
@@ -52,7 +62,7 @@ def take_out(target: Target, run_id: str, adds: Adds, drop: set[str]) -> Adds:
     return without_sources(
         target.table.location(),
         target.settings,
-        file_schema(target.schema, target.settings),
+        data_file_schema(target),
         run_id,
         adds,
         drop & set(adds),

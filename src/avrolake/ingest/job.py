@@ -34,7 +34,7 @@ from avrolake.ingest.worker import (
     WorkerContext,
     run_group,
 )
-from avrolake.lake import TableRef, file_schema, table_schema
+from avrolake.lake import TableRef, table_schema
 from avrolake.lake.guards import check_targets
 from avrolake.lake.ledger import Ledger
 from avrolake.registry import Registry, SourceLayout, TableSettings
@@ -290,7 +290,7 @@ def _ctx(target: Target, config: IngestConfig) -> WorkerContext:
         target.table,
         config.run_id,
         config.started_at,
-        file_schema(target.schema, target.settings),
+        finish.data_file_schema(target),
         target_file_bytes=config.target_file_bytes,
     )
 

@@ -59,6 +59,8 @@ class MigrationPlan:
     kept: tuple[str, ...] = ()  # columns the reader lacks, kept with their values
     dropped: tuple[str, ...] = ()  # columns the reader lacks, dropped (asked for)
     filled: tuple[str, ...] = ()  # values some writers never wrote: the reader's defaults
+    kept_nested: tuple[str, ...] = ()  # nested fields the reader lacks, kept (paths: r.a, r[].a)
+    dropped_nested: tuple[str, ...] = ()  # nested fields the reader lacks, dropped (asked for)
     reader_version: int | None = None  # recorded as the table's reader, in the same commit
     # Applied to the stored rows before the writers' plans: rows of unregistered writers
     # become rows of their now-registered version, filled from `_rescued_data`

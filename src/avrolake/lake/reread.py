@@ -23,6 +23,7 @@ from deltalake import DeltaTable
 from avrolake.config import RESCUED_DATA
 from avrolake.errors import MigrationError
 from avrolake.lake.columns import KEPT_KEY, SOURCE_FILE, WRITER_FINGERPRINT, WRITER_VERSION
+from avrolake.lake.kept import fill_kept, holds_kept_values, kept_paths
 from avrolake.lake.reshape import Fields, ValueProblem, apply
 from avrolake.lake.table import query_arrow
 
@@ -128,10 +129,28 @@ def fresh_batch(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa
             column = held.field(field.name) if order is None else held.field(field.name).take(order)
             columns.append(column.cast(field.type))
         elif field.name in rows.column_names:
-            columns.append(rows.column(field.name).combine_chunks().cast(field.type))
+            columns.append(_fresh_column(fresh, held, field, uri))
         else:
             columns.append(pa.repeat(held.field(field.name)[0], rows.num_rows).cast(field.type))
     return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+def _fresh_column(fresh: FreshRead, held: pa.StructArray, field: pa.Field, uri: str) -> pa.Array:
+    """A fresh read's column as the table's: its kept nested children (lake/kept.py) NULL,
+    which refuses where the stored rows hold values there (a fresh read's rows cannot be
+    matched to the stored rows inside a record)."""
+    assert fresh.rows is not None
+    column = fresh.rows.column(field.name)
+    paths = kept_paths(field.type, field.name)
+    if paths and holds_kept_values(held.field(field.name), field.type):
+        version = held.field(WRITER_VERSION)[0].as_py()
+        raise MigrationError(
+            uri, ", ".join(paths), version, f"its source {fresh.source} is read again with the "
+            "new reader, and the stored values of these kept nested fields cannot be placed on "
+            "its fresh rows", f"Run migrate with --drop-removed-columns, or "
+            f"{RELAND[0].lower()}{RELAND[1:]}: {fresh.source}",
+        )  # fmt: skip
+    return fill_kept(column, field.type) if paths else column.combine_chunks().cast(field.type)
 
 
 _NOT_KEYS = frozenset({WRITER_VERSION, WRITER_FINGERPRINT, RESCUED_DATA})
@@ -156,7 +175,7 @@ def _kept_order(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa
             continue  # a kept column the table holds no values of for this source
         try:
             converted = apply(Fields(pa.struct([field]), (part,)), held).field(0)
-            fresh_values = rows.column(field.name).combine_chunks().cast(field.type).to_pylist()
+            fresh_values = fill_kept(rows.column(field.name), field.type).to_pylist()
         except (ValueProblem, pa.ArrowException):
             continue  # the column the table lost: no key
         for key, value in zip(stored_keys, converted.to_pylist(), strict=True):

@@ -22,6 +22,7 @@ from avrolake.config import default_quarantine_uri, ledger_uri
 from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
 from avrolake.lake.columns import KEPT_KEY, READER_KEY, SOURCE_FILE
 from avrolake.lake.features import check_writable
+from avrolake.lake.kept import back_in_reader, without_kept
 from avrolake.lake.ntz import ensure_ntz_feature, needs_ntz_feature, ntz_in_map
 from avrolake.lake.record import COMMIT_INFO_KEY, RunRecord
 from avrolake.registry import TableSettings
@@ -254,10 +255,12 @@ def evolve_schema(
     """
     current = pa.schema(table.schema().to_arrow())
     kept = {f.name for f in current if KEPT_KEY.encode() in (f.metadata or {})}
+    held = {f.name: without_kept(f.type, schema.field(f.name).type)
+            for f in current if f.name in schema.names}  # fmt: skip
     changed = [
         f"{f.name}: {current.field(f.name).type} -> {f.type}"
         for f in schema
-        if f.name in current.names and not _same_type(current.field(f.name).type, f.type)
+        if f.name in held and not _same_type(held[f.name], f.type)
     ]
     changed += [
         f"{old} renamed to {new}"
@@ -266,6 +269,11 @@ def evolve_schema(
     changed += [
         f"{f.name} is back in the reader after it was removed" for f in schema if f.name in kept
     ]
+    changed += [
+        f"{path} is back in the reader after it was removed"
+        for f in schema if f.name in held
+        for path in back_in_reader(current.field(f.name).type, f.type, f.name)
+    ]  # fmt: skip
     changed += value_changes
     added = [f for f in schema if f.name not in current.names]
     if added and needs_values and table.file_uris():

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from deltalake.transaction import AddAction
 
 from avrolake.errors import QuarantineError, QuarantineKind
+from avrolake.lake.kept import conform
 from avrolake.lake.parquet_options import parquet_options
 from avrolake.lake.stats import StatsAccumulator, footer_columns
 from avrolake.registry import TableSettings
@@ -108,7 +109,7 @@ class PartitionedWriter:
             self.open[partition] = self._new_file(partition)
         current = self.open[partition]
         self.tags.setdefault(current.rel, set()).add(tag)
-        current.pending.append(rows.select(self.schema.names))
+        current.pending.append(conform(rows.select(self.schema.names), self.schema))
         current.pending_rows += rows.num_rows
         if self.target_bytes is None or current.pending_rows >= ROW_GROUP_ROWS:
             self._flush(current)
