@@ -37,9 +37,16 @@ cd "$sp"
 # f2py. The Spark image also loses the Spark Connect client (grpc, protobuf; its server is not
 # in the jars either); the Airflow image keeps grpc for OpenTelemetry.
 rm -rf pandas pandas-*.dist-info pyspark/pandas pyspark/ml pyspark/mllib numpy/f2py
+# pyspark.zip: a second copy of pyspark's sources that Spark puts first on its Python processes'
+# PYTHONPATH; without it they import the venv's pyspark, compiled, instead of from the zip.
+rm -f pyspark/python/lib/pyspark.zip
 if [ "$image" = spark ]; then
+    # ...and what only the Spark Connect client and pandas bring: zstandard, PyYAML, pytz,
+    # tzdata (Python's zoneinfo reads the system's time zones).
     rm -rf grpc grpcio-*.dist-info grpc_status grpcio_status-*.dist-info google \
-        googleapis_common_protos-*.dist-info protobuf-*.dist-info pyspark/sql/connect
+        googleapis_common_protos-*.dist-info protobuf-*.dist-info pyspark/sql/connect \
+        pyspark/pipelines zstandard zstandard-*.dist-info yaml _yaml pyyaml-*.dist-info \
+        PyYAML-*.dist-info pytz pytz-*.dist-info tzdata tzdata-*.dist-info
 fi
 # botocore: the S3 client and the credential chain's STS, SSO, SSO-OIDC and sign-in clients;
 # the models of ~440 other AWS services go.
@@ -50,8 +57,8 @@ rm -rf pyarrow/include pyarrow/src pyarrow/libarrow_flight.so* pyarrow/_flight.*
     pyarrow/libarrow_python_flight.so* pyarrow/_pyarrow_cpp_tests.*
 find . \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o -name '*.h' -o -name '*.hpp' \
     -o -name '*.c' -o -name '*.cc' -o -name '*.cpp' \) -type f -delete
-strip --strip-unneeded _polars_runtime_32/*.so pyarrow/*.so* polars_avro/*.so zstandard/*.so \
-    fastavro/*.so
+strip --strip-unneeded _polars_runtime_32/*.so pyarrow/*.so* polars_avro/*.so fastavro/*.so
+[ ! -d zstandard ] || strip --strip-unneeded zstandard/*.so
 # pyarrow's wheel holds libarrow_python.so three times (no symlinks in wheels): link them
 # (after strip, which would turn a link back into a copy).
 for lib in pyarrow/libarrow_python*.so.*.*.*; do
@@ -63,6 +70,6 @@ for lib in pyarrow/libarrow_python*.so.*.*.*; do
 done
 # A smoke import of what the images run, so a trim that breaks a package fails the build.
 "$1/bin/python" -c "import pyarrow.parquet, pyarrow.dataset, pyarrow.fs, polars, polars_avro, \
-deltalake, fastavro, zstandard, numpy, pyspark.sql, pyspark.sql.datasource, pyspark.worker, \
+deltalake, fastavro, numpy, pyspark.sql, pyspark.sql.datasource, pyspark.worker, \
 botocore.session, pyspark.sql.functions, delta.tables, avrolake.lake, avrolake.decode, avrolake.ingest.job; \
 botocore.session.get_session().create_client('s3', region_name='us-east-1')"
