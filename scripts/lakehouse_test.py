@@ -156,13 +156,13 @@ def check_one_table(engine: Engine, name: str, expected: dict[str, int], quarant
         # a run that quarantined nothing has created no quarantine table
         "qt = 's3://lake/NAME_quarantine'; "
         "qn = pa.table(QueryBuilder().register('q', DeltaTable(qt, storage_options=o)).execute('SELECT COUNT(*) n FROM q').read_all()).to_pylist()[0]['n'] if DeltaTable.is_deltatable(qt, storage_options=o) else 0; "
+        "h = [(c.get('version'), c.get('operation'), (c.get('userMetadata') or '')[:60]) for c in t.history()]; "
+        "print(json.dumps({'history': sorted(h, key=lambda c: c[0] or 0)})); "
         "print(json.dumps({'version': t.version(), 'rows_by_writer_version': {str(x['v']): x['n'] for x in r}, 'quarantined': qn}))"
     ).replace("NAME", name)
-    out = (
-        run([engine.name, "exec", engine.container("spark-master"), "python", "-c", code])
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    lines = run([engine.name, "exec", engine.container("spark-master"), "python", "-c", code])
+    history, out = lines.stdout.strip().splitlines()[-2:]
+    print(f"   commits: {history}")
     print(f"   {out}")
     result = json.loads(out)
     if result["rows_by_writer_version"] != expected or result["quarantined"] != quarantined:
