@@ -48,6 +48,12 @@ if [ "$image" = spark ]; then
         pyspark/pipelines zstandard zstandard-*.dist-info yaml _yaml pyyaml-*.dist-info \
         PyYAML-*.dist-info pytz pytz-*.dist-info tzdata tzdata-*.dist-info
 fi
+# Type stubs (nothing imports a .pyi), numpy's test extensions and numpy.distutils (a build
+# tool), pyarrow's ORC, HDFS, GCS and Azure modules (pyarrow imports each only where it is).
+find . -name '*.pyi' -type f -delete
+rm -rf numpy/distutils numpy/_core/_simd.* numpy/_core/_multiarray_tests.* numpy/_core/_umath_tests.* \
+    numpy/_core/_rational_tests.* numpy/_core/_struct_ufunc_tests.* numpy/_core/_operand_flag_tests.* \
+    pyarrow/_orc.* pyarrow/_dataset_orc.* pyarrow/_gcsfs.* pyarrow/_hdfs.* pyarrow/_azurefs.*
 # botocore: the S3 client and the credential chain's STS, SSO, SSO-OIDC and sign-in clients;
 # the models of ~440 other AWS services go.
 find botocore/data -mindepth 1 -maxdepth 1 -type d ! -name s3 ! -name sts ! -name sso \
