@@ -83,7 +83,8 @@ def generate(out: Path, files: int, records: int, seed: int) -> None:
         return  # kept from an earlier run (AVROLAKE_BENCH_DATA)
     shutil.rmtree(out, ignore_errors=True)
     subprocess.run(
-        [str(BIN / "avrolake"), "generate", "--registry", str(REGISTRY), "--out", str(out),
+        [str(BIN / "avrolake"), "generate", "--registry", str(REGISTRY), "--subject", "log_event",
+         "--out", str(out),
          "--files", str(files), "--records", str(records), "--codec", "deflate",
          "--seed", str(seed), "--hours", "1"],
         check=True, capture_output=True,
@@ -111,7 +112,8 @@ def run_tool(tool: str, source: Path, work: Path, env: dict[str, str]) -> dict[s
     try:
         if tool == "avrolake":
             cmd = [str(BIN / "avrolake"), "ingest", "--source", str(source), "--table",
-                   str(out / "t"), "--registry", str(REGISTRY), "--master", "local[2]",
+                   str(out / "t"), "--registry", str(REGISTRY), "--subject", "log_event",
+                   "--master", "local[2]",
                    "--settle-seconds", "0", "--json"]  # fmt: skip
             measured = measure(cmd, env)
             summary = json.loads(measured.pop("out").strip().splitlines()[-1])

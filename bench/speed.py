@@ -109,7 +109,8 @@ def run(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
 
 def generate(out: Path, files: int, records: int, seed: int, hours: int = 1) -> None:
     subprocess.run(
-        [str(BIN / "avrolake"), "generate", "--registry", str(REGISTRY), "--out", str(out),
+        [str(BIN / "avrolake"), "generate", "--registry", str(REGISTRY), "--subject", "log_event",
+         "--out", str(out),
          "--files", str(files), "--records", str(records), "--codec", "deflate",
          "--seed", str(seed), "--hours", str(hours)],
         check=True, capture_output=True,
@@ -118,7 +119,8 @@ def generate(out: Path, files: int, records: int, seed: int, hours: int = 1) -> 
 
 def ingest(source: Path, table: Path, env: dict[str, str], *extra: str) -> dict[str, Any]:
     cmd = [str(BIN / "avrolake"), "ingest", "--source", str(source), "--table", str(table),
-           "--registry", str(REGISTRY), "--master", "local[2]", "--settle-seconds", "0",
+           "--registry", str(REGISTRY), "--subject", "log_event", "--master", "local[2]",
+           "--settle-seconds", "0",
            "--json", *extra]  # fmt: skip
     measured = run(cmd, env)
     measured["summary"] = json.loads(measured.pop("stdout").strip().splitlines()[-1])
