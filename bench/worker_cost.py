@@ -60,6 +60,9 @@ class Capture:
         self.groups: list[list[SourceFile]] = []
         self.ctx: WorkerContext | None = None
 
+    def prepare(self) -> None:
+        return None
+
     def parallelism(self) -> int:
         return 2
 
@@ -88,6 +91,7 @@ def capture(source: Path, table: Path) -> Capture:
         run_id="bench",
         started_at=dt.datetime.now(dt.UTC),
         registry=REGISTRY,
+        subject="log_event",
         settle_seconds=0,
         backfill=Backfill(),
         sweep=True,

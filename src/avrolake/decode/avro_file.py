@@ -16,7 +16,7 @@ import json
 import logging
 import struct
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -407,6 +407,22 @@ class AvroFile:
                 chunk, records, size = [], 0, 0
         yield from emit(chunk)
 
+    def native_blocks(self) -> list[Block] | None:
+        """Every block of the file, framed, inflated and in place, its records still to
+        decode: a small file's, to decode with others of its writer schema
+        (`decode_together`). None, with nothing read, when its records take another path
+        (fastavro, rescued data) or it is a split. A file without records has its blocks
+        checked here and gives []."""
+        if self._native is None or self.rescue is not None or self._start or self._end is not None:
+            return None
+        with self._named():
+            blocks = list(self._container.blocks(self._end))
+        if not any(b.count for b in blocks):
+            for _ in self._blocks(blocks):  # blocks without records are still checked
+                pass
+            return []
+        return blocks
+
     def _rescued_tables(self, chunk: list[Block]) -> Iterator[pa.Table]:
         """One chunk of blocks through fastavro, with a `_rescued_data` column: the chunk's
         checked blocks read again with the rescue's writer schema (decode/rescue.py)."""
@@ -520,3 +536,21 @@ def _reason(exc: Exception) -> str:
             f"timestamp or date holds ({raw})"
         )
     return raw
+
+
+def decode_together(files: Sequence[tuple[AvroFile, Sequence[Block]]]) -> pa.Table:
+    """The records of several files of ONE writer schema (the same schema text), decoded
+    natively as one chunk, proven exact (docs/decode.md) and resolved, in file order; each
+    file's `records_by_path` counts its own. Raises NativeRefused when the native path
+    cannot prove the whole chunk exact: then read each file alone (`AvroFile.tables`)."""
+    first = files[0][0]
+    route = first._native
+    assert route is not None, "files decoded together take the native path"
+    assert all(avro.writer_schema_json == first.writer_schema_json for avro, _ in files)
+    blocks = [block for _, own in files for block in own]
+    table = route.resolve(decode_blocks(first._container.header, blocks, route.writer))
+    for avro, own in files:
+        avro.records_by_path["native"] = avro.records_by_path.get("native", 0) + sum(
+            b.count for b in own
+        )
+    return table

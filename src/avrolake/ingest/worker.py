@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import pyarrow as pa
@@ -23,6 +23,7 @@ from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.ingest.plan import SourceFile
 from avrolake.ingest.progress import note
 from avrolake.ingest.redact import without_content
+from avrolake.ingest.together import Together, Waiting, small
 from avrolake.lake import FileAdd, PartitionedWriter, TableRef
 from avrolake.lake.columns import (
     INGESTED_AT,
@@ -98,31 +99,19 @@ def run_group(files: Sequence[SourceFile], ctx: WorkerContext) -> list[Outcome]:
     per partition up to `target_file_bytes`. A file with more decoded rows than
     `buffer_bytes` is written to files of its own as it decodes instead.
     """
-    settings = ctx.table.settings
-    assert settings is not None, "the ingest job's table handle carries its settings"
-    stores = Stores(resolve(ctx.source_uri, ctx.table.s3).fs, ctx.table.location())
-    shared = PartitionedWriter(
-        stores.table, settings, ctx.file_schema, ctx.run_id, ctx.target_file_bytes
-    )
-    outcomes: list[Outcome] = []
+    task = _Task(ctx)
     try:
         for source in files:
-            outcome, rows = ingest_file(source, ctx, stores)
-            tag = str(len(outcomes))
-            for partition, part in rows:
-                shared.append(partition, part, tag)
-            outcomes.append(outcome)
-            if ctx.progress_dir is not None:
-                note(
-                    ctx.progress_dir, source, outcome.records if isinstance(outcome, Landed) else 0
-                )
-        adds = shared.close()
+            task.read(source)
+        task.together.flush_all()
+        adds = task.shared.close()
     except BaseException:
-        shared.discard()
+        task.shared.discard()
         raise
+    outcomes = task.outcomes
     by_tag: dict[str, list[FileAdd]] = {}
     for add in adds:
-        for tag in shared.tags.get(add.path, ()):
+        for tag in task.shared.tags.get(add.path, ()):
             by_tag.setdefault(tag, []).append(add)
     return [
         o._replace(adds=o.adds + tuple(by_tag.get(str(i), ()))) if isinstance(o, Landed) else o
@@ -133,6 +122,61 @@ def run_group(files: Sequence[SourceFile], ctx: WorkerContext) -> list[Outcome]:
 Rows = list[tuple[str | None, pa.Table]]
 
 
+class _Task:
+    """One task's files: their outcomes in order, the Parquet files they share, and the
+    small files waiting to be decoded together (ingest/together.py). A file's rows are tagged
+    with its place in `outcomes`."""
+
+    def __init__(self, ctx: WorkerContext) -> None:
+        settings = ctx.table.settings
+        assert settings is not None, "the ingest job's table handle carries its settings"
+        self.ctx = ctx
+        self.stores = Stores(resolve(ctx.source_uri, ctx.table.s3).fs, ctx.table.location())
+        self.shared = PartitionedWriter(
+            self.stores.table, settings, ctx.file_schema, ctx.run_id, ctx.target_file_bytes
+        )
+        self.outcomes: list[Outcome] = []
+        self.together = Together(self.shared, self._metadata, self._finish)
+
+    def read(self, source: SourceFile) -> None:
+        index = len(self.outcomes)
+        outcome, rows = ingest_file(source, self.ctx, self.stores, together=small(source))
+        self.outcomes.append(outcome)
+        if isinstance(rows, Waiting):
+            self.together.add(replace(rows, index=index))
+        else:
+            self._append(index, source, rows)
+
+    def _append(self, index: int, source: SourceFile, rows: Rows) -> None:
+        for partition, part in rows:
+            self.shared.append(partition, part, str(index))
+        self._done(index, source)
+
+    def _done(self, index: int, source: SourceFile) -> None:
+        if self.ctx.progress_dir is not None:
+            outcome = self.outcomes[index]
+            records = outcome.records if isinstance(outcome, Landed) else 0
+            note(self.ctx.progress_dir, source, records)
+
+    def _metadata(self, rows: pa.Table, per_file: dict[str, pa.Array]) -> pa.Table:
+        return append_metadata(rows, per_file, self.ctx)
+
+    def _finish(self, waiting: list[Waiting], landed: bool) -> None:
+        """Files of a chunk: landed (their rows are in the shared files), or to read alone."""
+        for file in waiting:
+            if landed:
+                outcome = self.outcomes[file.index]
+                if isinstance(outcome, Landed) and file.records:
+                    path = (("native", file.records),)
+                    self.outcomes[file.index] = outcome._replace(records_by_path=path)
+                self._done(file.index, file.source)
+                continue
+            outcome, rows = ingest_file(file.source, self.ctx, self.stores)
+            assert not isinstance(rows, Waiting), "a file read alone is decoded"
+            self.outcomes[file.index] = outcome
+            self._append(file.index, file.source, rows)
+
+
 class Stores(NamedTuple):
     """The source's filesystem and the table's folder, resolved once per task (an S3
     filesystem is costly to build, a local path to resolve)."""
@@ -141,11 +185,21 @@ class Stores(NamedTuple):
     table: Location
 
 
+class _ReadAlone(Exception):
+    """A file read to wait for its chunk turned out bad: read it alone, as every bad file is
+    (so it is quarantined for the problem the one-file path finds first)."""
+
+
 def ingest_file(
-    source: SourceFile, ctx: WorkerContext, stores: Stores | None = None
-) -> tuple[Outcome, Rows]:
+    source: SourceFile, ctx: WorkerContext, stores: Stores | None = None, together: bool = False
+) -> tuple[Outcome, Rows | Waiting]:
     """Decode one file (or split): its outcome, and its rows by partition when they are
-    still to be written to the task's shared files (empty once written to its own)."""
+    still to be written to the task's shared files (empty once written to its own).
+
+    `together` (a small whole file, ingest/together.py): when its writer schema decodes
+    natively, its blocks are read and checked but not decoded; the outcome is then `Landed`
+    with no decode path yet, and the blocks come back as `Waiting` (index 0: the caller's
+    to set)."""
     settings = ctx.table.settings
     assert settings is not None, "the ingest job's table handle carries its settings"
     if stores is None:
@@ -153,7 +207,6 @@ def ingest_file(
     fs = stores.source
     own = PartitionedWriter(stores.table, settings, ctx.file_schema, ctx.run_id)
     held: Rows = []
-    held_bytes = 0
     avro: AvroFile | None = None
     etag: str | None = None
     try:
@@ -161,19 +214,15 @@ def ingest_file(
             etag = _etag(raw)
             stream = _Digesting(raw, source.start, source.end)
             avro = AvroFile(stream, ctx.plan, start=source.start, end=source.end)  # type: ignore[arg-type]
-            records = 0
-            for chunk in avro.tables():
-                records += chunk.num_rows
-                parts = own.split(with_metadata(chunk, avro, source, ctx.run_id, ctx.ingested_at))
-                if held_bytes > ctx.buffer_bytes or own.open:
-                    for partition, rows in [*held, *parts]:
-                        own.append(partition, rows)
-                    held, held_bytes = [], held_bytes + sum(r.nbytes for _, r in parts)
-                else:
-                    held += parts
-                    held_bytes += sum(r.nbytes for _, r in parts)
+            waiting = _waiting(avro, source) if together else None
+            if waiting is None:
+                records, held = _decode(avro, source, ctx, own)
+            else:
+                records = waiting.records
             stream.drain()
         now = fs.get_file_info(source.path)
+    except _ReadAlone:
+        return ingest_file(source, ctx, stores)
     except QuarantineError as exc:
         own.discard()
         if _changed(fs, source):
@@ -216,12 +265,16 @@ def ingest_file(
         log.warning("deferring %s: it changed while it was read", source.uri)
         return Deferred(source.uri, "changed while it was read"), []
     log.info(
-        "decoded %s%s: %d records, writer v%s (%s)",
+        "%s %s%s: %d records, writer v%s (%s)",
+        "decoded" if waiting is None else "read",
         source.uri,
         f" split {source.part + 1} of {source.parts}" if source.parts > 1 else "",
         records,
         avro.writer_version,
-        ", ".join(f"{n} {path}" for path, n in sorted(avro.records_by_path.items())) or "empty",
+        "to decode with the task's other small files of its writer schema"
+        if waiting is not None
+        else ", ".join(f"{n} {path}" for path, n in sorted(avro.records_by_path.items()))
+        or "empty",
     )
     landed = Landed(
         source.uri,
@@ -238,7 +291,36 @@ def ingest_file(
         source.part,
         avro.rescue.paths if avro.rescue is not None else (),
     )
-    return landed, held
+    return landed, held if waiting is None else waiting
+
+
+def _decode(
+    avro: AvroFile, source: SourceFile, ctx: WorkerContext, own: PartitionedWriter
+) -> tuple[int, Rows]:
+    """The file's records, decoded: how many, and the rows still to write (held in memory
+    up to `buffer_bytes`; past that, they and the rest go to the file's `own` files)."""
+    held: Rows = []
+    held_bytes = records = 0
+    for chunk in avro.tables():
+        records += chunk.num_rows
+        parts = own.split(with_metadata(chunk, avro, source, ctx.run_id, ctx.ingested_at))
+        if held_bytes > ctx.buffer_bytes or own.open:
+            for partition, rows in [*held, *parts]:
+                own.append(partition, rows)
+            held, held_bytes = [], held_bytes + sum(r.nbytes for _, r in parts)
+        else:
+            held += parts
+            held_bytes += sum(r.nbytes for _, r in parts)
+    return records, held
+
+
+def _waiting(avro: AvroFile, source: SourceFile) -> Waiting | None:
+    """The file's checked blocks, to decode with others (None: it is decoded now)."""
+    try:
+        blocks = avro.native_blocks()
+    except QuarantineError as exc:
+        raise _ReadAlone from exc
+    return None if blocks is None else Waiting(0, source, avro, blocks)
 
 
 class _Digesting:
@@ -338,10 +420,26 @@ def with_metadata(
     """The decoded columns plus the table's metadata columns (docs/table.md)."""
     n = chunk.num_rows
     # One value per column, repeated in Arrow (a Python list of n values costs ~0.4 us a row).
-    columns = {
+    per_file = {
         SOURCE_FILE: pa.repeat(pa.scalar(source.uri, pa.string()), n),
         WRITER_VERSION: pa.repeat(pa.scalar(avro.writer_version, pa.int32()), n),
         WRITER_FINGERPRINT: pa.repeat(pa.scalar(avro.writer_fingerprint, pa.string()), n),
+    }
+    return _with_run_columns(chunk, per_file, run_id, ingested_at)
+
+
+def append_metadata(chunk: pa.Table, per_file: dict[str, pa.Array], ctx: WorkerContext) -> pa.Table:
+    """`with_metadata` for rows of several files: their source, version and fingerprint
+    columns given (`per_file`), the run's added."""
+    return _with_run_columns(chunk, per_file, ctx.run_id, ctx.ingested_at)
+
+
+def _with_run_columns(
+    chunk: pa.Table, per_file: dict[str, pa.Array], run_id: str, ingested_at: dt.datetime
+) -> pa.Table:
+    n = chunk.num_rows
+    columns = {
+        **per_file,
         INGESTED_AT: pa.repeat(pa.scalar(ingested_at, pa.timestamp("us", tz="UTC")), n),
         RUN_ID: pa.repeat(pa.scalar(run_id, pa.string()), n),
         RESCUED_DATA: pa.nulls(n, pa.string()),

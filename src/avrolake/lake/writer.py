@@ -105,10 +105,15 @@ class PartitionedWriter:
         return parts
 
     def append(self, partition: str | None, rows: pa.Table, tag: str = "") -> None:
+        self.append_tagged(partition, rows, {tag})
+
+    def append_tagged(self, partition: str | None, rows: pa.Table, tags: set[str]) -> None:
+        """Append rows of one partition; `tags` name whose rows they are (several sources'
+        rows decoded together)."""
         if partition not in self.open:
             self.open[partition] = self._new_file(partition)
         current = self.open[partition]
-        self.tags.setdefault(current.rel, set()).add(tag)
+        self.tags.setdefault(current.rel, set()).update(tags)
         current.pending.append(conform(rows.select(self.schema.names), self.schema))
         current.pending_rows += rows.num_rows
         if self.target_bytes is None or current.pending_rows >= ROW_GROUP_ROWS:
