@@ -52,6 +52,9 @@ DEFAULT_FULL_SWEEP_DAYS = 7
 # Small source files are packed into one Spark task up to this many bytes; a larger file is
 # split at sync markers into pieces of about this size, read by several tasks.
 DEFAULT_MAX_TASK_BYTES = 128 * 1024 * 1024
+# A task is worth its Python worker's start (imports, its plan: ~0.7 CPU-s) from about this
+# much input on: a smaller run has fewer tasks than cores (bench/results/fixed_cost.md).
+MIN_TASK_BYTES = 16 * 1024 * 1024
 # Input partitions the `avrolake` data source plans for (it has no SparkContext to ask).
 DEFAULT_READ_PARALLELISM = 8
 # The partition column holding the UTC date of the subject's event-time field.

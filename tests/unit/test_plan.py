@@ -289,6 +289,26 @@ def test_plan_groups_balances_tasks_and_keeps_max_bytes() -> None:
     assert names(plan_groups(files(a=60, b=60, c=60), 2, 100)) == [["a"], ["b"], ["c"]]
 
 
+@pytest.mark.parametrize(
+    ("sizes", "groups"),
+    [
+        # two files of 1 MB on 2 cores: one worker is cheaper than two (a worker's start
+        # costs about as much as 16 MB of input)
+        ({"a": 1_000_000, "b": 1_000_000}, 1),
+        ({"a": 20 * 2**20, "b": 20 * 2**20}, 2),
+        ({"a": 20 * 2**20, "b": 10 * 2**20, "c": 10 * 2**20}, 2),
+        # cores beyond total / min_bytes stay idle
+        ({f"f{i}": 2**20 for i in range(40)}, 2),
+    ],
+)
+def test_a_small_run_has_no_more_tasks_than_min_bytes_fills(
+    sizes: dict[str, int], groups: int
+) -> None:
+    planned = plan_groups(files(**sizes), 4, 128 * 2**20, min_bytes=16 * 2**20)
+    assert len(planned) == groups
+    assert sorted(uri for group in names(planned) for uri in group) == sorted(sizes)
+
+
 def test_plan_groups_keeps_every_file_once() -> None:
     sizes = {f"f{i}": (i * 37) % 101 for i in range(40)}
     groups = plan_groups(files(**sizes), 3, 200)

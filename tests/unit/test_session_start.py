@@ -67,6 +67,7 @@ def test_a_run_with_nothing_new_never_builds_a_spark_session(
         raise AssertionError("a run with nothing new started the driver JVM")
 
     monkeypatch.setattr(session, "build_session", no_jvm)
+    monkeypatch.setattr(session, "build_context", no_jvm)
     args = ["ingest", "--source", str(raw), "--table", str(table), "--registry", str(REGISTRY)]
     assert main([*args, "--settle-seconds", "0", "--run-id", "run-2", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

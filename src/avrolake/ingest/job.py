@@ -18,7 +18,12 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from avrolake.config import DEFAULT_LOOKBACK_HOURS, IngestConfig, PartitionOverride
+from avrolake.config import (
+    DEFAULT_LOOKBACK_HOURS,
+    MIN_TASK_BYTES,
+    IngestConfig,
+    PartitionOverride,
+)
 from avrolake.decode import ReaderPlan, reader_plan
 from avrolake.errors import ConfigError, QuarantineKind
 from avrolake.ingest import finish
@@ -272,7 +277,9 @@ def _log_plan(files: list[SourceFile], work: Work, settle_seconds: float) -> Non
 
 
 def _groups(work: Work, runner: TaskRunner, config: IngestConfig) -> list[list[SourceFile]]:
-    groups = plan_groups(work.todo, runner.parallelism(), config.max_task_bytes)
+    groups = plan_groups(
+        work.todo, runner.parallelism(), config.max_task_bytes, min_bytes=MIN_TASK_BYTES
+    )
     pieces = sum(len(g) for g in groups)
     log.info(
         "decoding %d file(s)%s in %d task(s)",

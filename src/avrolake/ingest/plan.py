@@ -154,13 +154,19 @@ def _source_file(
 
 
 def plan_groups(
-    files: list[SourceFile], parallelism: int, max_bytes: int, *, split: bool = True
+    files: list[SourceFile],
+    parallelism: int,
+    max_bytes: int,
+    *,
+    split: bool = True,
+    min_bytes: int = 0,
 ) -> list[list[SourceFile]]:
     """Files larger than max_bytes split at sync markers (unless `split` is False); the
     pieces are spread over as few tasks as keep every core busy and every task within
     max_bytes.
 
-    The task count is the larger of `parallelism` and total / max_bytes. Pieces go largest
+    The task count is the larger of `parallelism` and total / max_bytes, where a task gets
+    at least `min_bytes` (a small run's cores are not all worth a worker). Pieces go largest
     first to the least loaded task (LPT), so the tasks end together, and a piece that would
     push a task past max_bytes opens a new one. A piece larger than max_bytes (not split) is
     a task of its own. Empty tasks are dropped.
@@ -169,7 +175,8 @@ def plan_groups(
     if not pieces:
         return []
     total = sum(_size(p) for p in pieces)
-    count = max(1, min(parallelism, len(pieces)), -(-total // max(1, max_bytes)))
+    busy = min(parallelism, len(pieces), max(1, total // min_bytes) if min_bytes else parallelism)
+    count = max(1, busy, -(-total // max(1, max_bytes)))
     groups: list[list[SourceFile]] = [[] for _ in range(count)]
     loads = [(0, i) for i in range(count)]  # a heap of (bytes, task index)
     for piece in sorted(pieces, key=_size, reverse=True):

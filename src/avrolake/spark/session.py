@@ -143,20 +143,70 @@ def build_session(
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
             "spark.driver.bindAddress", "127.0.0.1"
         )
-    builder = (
-        builder.appName(app_name)
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.pyspark.python", python)
-        .config("spark.pyspark.driver.python", python)
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.python.worker.reuse", "true")
-    )
+    builder = builder.appName(app_name).config("spark.sql.session.timeZone", "UTC")
+    builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    for key, value in _task_conf(python).items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
-    logging.getLogger("py4j").setLevel(logging.WARNING)  # pyspark sets it to INFO
+    _quiet(spark.sparkContext)
     return spark
+
+
+def _task_conf(python: str) -> dict[str, str]:
+    """What every avrolake session or context sets: its Python, no UI, reused workers."""
+    return {
+        "spark.pyspark.python": python,
+        "spark.pyspark.driver.python": python,
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.python.worker.reuse": "true",
+    }
+
+
+def _quiet(context: Any) -> None:
+    context.setLogLevel("WARN")
+    logging.getLogger("py4j").setLevel(logging.WARNING)  # pyspark sets it to INFO
+
+
+class ContextOnly:
+    """A Spark handle with a SparkContext and no SQL layer: all the ingest's tasks use.
+
+    The ingest runs Python tasks and commits with delta-rs; a SparkSession (its SQL
+    state, Delta's extension and jars) would cost its driver JVM about 1.5 CPU-s at start
+    for nothing it uses (bench/results/fixed_cost.md)."""
+
+    def __init__(self, context: Any) -> None:
+        self.sparkContext = context
+
+    def stop(self) -> None:
+        self.sparkContext.stop()
+
+
+def build_context(
+    master: str | None,
+    python: str,
+    app_name: str = "avrolake-ingest",
+    jars_dir: Path = DEFAULT_JARS_DIR,
+    java_options: str | None = None,
+) -> ContextOnly:
+    """The ingest's Spark: a SparkContext on `master` (None: spark-submit's, with its
+    settings) whose Python workers run `python`; a local master retries failed tasks. When
+    this call starts the driver JVM, it runs with `java_options` (default:
+    `driver_java_options(jars_dir)`)."""
+    from pyspark import SparkConf, SparkContext
+
+    conf = SparkConf()
+    if master is not None:
+        conf.setMaster(with_task_retries(master)).setAppName(app_name)
+        options = driver_java_options(jars_dir) if java_options is None else java_options
+        conf.set("spark.driver.defaultJavaOptions", options)
+        if master.startswith("local"):
+            conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
+    for key, value in _task_conf(python).items():
+        conf.set(key, value)
+    context = SparkContext.getOrCreate(conf)
+    _quiet(context)
+    return ContextOnly(context)
 
 
 def _with_delta(builder: Any, jars_dir: Path) -> Any:
@@ -174,7 +224,8 @@ def _with_delta(builder: Any, jars_dir: Path) -> Any:
 
 
 class SessionHolder:
-    """Builds the session when the run has work, so runs with nothing to do never start Spark.
+    """Builds the ingest's Spark handle (`build_context`: a SparkContext, no SQL layer) when
+    the run has work, so runs with nothing to do never start Spark.
 
     `start()` builds it in a background thread (the driver JVM starts while the job finishes
     planning); calling the holder waits for it, starting it first if need be. A session
@@ -199,7 +250,7 @@ class SessionHolder:
                 return
         self.owned = True
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avrolake-spark-start")
-        self._starting = pool.submit(build_session, self.master, self.python)
+        self._starting = pool.submit(build_context, self.master, self.python)
         pool.shutdown(wait=False)
 
     def __call__(self) -> Any:
