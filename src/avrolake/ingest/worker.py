@@ -8,7 +8,6 @@ unreadable midway has its partial Parquet files deleted (never committed).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ from avrolake.decode import AvroFile, ReaderPlan
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.ingest.plan import SourceFile
 from avrolake.ingest.progress import note
+from avrolake.ingest.reading import Digesting, changed, etag_of, mtime_of
 from avrolake.ingest.redact import without_content
 from avrolake.ingest.together import Together, Waiting, small
 from avrolake.lake import FileAdd, PartitionedWriter, TableRef
@@ -211,8 +211,8 @@ def ingest_file(
     etag: str | None = None
     try:
         with fs.open_input_file(source.path) as raw:
-            etag = _etag(raw)
-            stream = _Digesting(raw, source.start, source.end)
+            etag = etag_of(raw)
+            stream = Digesting(raw, source.start, source.end)
             avro = AvroFile(stream, ctx.plan, start=source.start, end=source.end)  # type: ignore[arg-type]
             waiting = _waiting(avro, source) if together else None
             if waiting is None:
@@ -225,7 +225,7 @@ def ingest_file(
         return ingest_file(source, ctx, stores)
     except QuarantineError as exc:
         own.discard()
-        if _changed(fs, source):
+        if changed(fs, source):
             return Deferred(source.uri, f"changed while it was read ({exc.kind.value})"), []
         log.warning("quarantining %s: %s", source.uri, without_content(exc.message))
         return Quarantined(
@@ -239,7 +239,7 @@ def ingest_file(
         ), []
     except OSError:
         own.discard()
-        gone = _not_a_file(fs, source)
+        gone = not_a_file(fs, source)
         if gone is None:
             raise  # storage, not the file: the task is retried
         log.warning("not reading %s: %s", source.uri, gone.reason)
@@ -260,7 +260,9 @@ def ingest_file(
     except BaseException:
         own.discard()
         raise
-    if now.size != source.size or (source.mtime_ms is not None and _ms(now) != source.mtime_ms):
+    if now.size != source.size or (
+        source.mtime_ms is not None and mtime_of(now) != source.mtime_ms
+    ):
         own.discard()
         log.warning("deferring %s: it changed while it was read", source.uri)
         return Deferred(source.uri, "changed while it was read"), []
@@ -323,63 +325,7 @@ def _waiting(avro: AvroFile, source: SourceFile) -> Waiting | None:
     return None if blocks is None else Waiting(0, source, avro, blocks)
 
 
-class _Digesting:
-    """A read-only stream that hashes the bytes of [start, end) read through it, so a copy
-    can be told from a file that merely shares its sync marker and size.
-
-    The container reads the header from byte 0, then (a split) seeks once to `start` and
-    reads forward; bytes are hashed once each, in order, from `start`. `drain()` reads what
-    of the range is left unread (a file's last bytes after a corrupt-free end are always
-    read; a split may stop before its `end`)."""
-
-    def __init__(self, stream: pa.NativeFile, start: int = 0, end: int | None = None) -> None:
-        self._stream = stream
-        self._hash = hashlib.blake2b(digest_size=16)
-        self._pos = 0
-        self._done = start  # bytes before this are hashed (or not the range's)
-        self._end = end
-
-    def seek(self, offset: int) -> int:
-        self._stream.seek(offset)
-        self._pos = offset
-        return offset
-
-    def read(self, size: int = -1) -> bytes:
-        data = bytes(self._stream.read(size))
-        top = self._pos + len(data)
-        high = top if self._end is None else min(top, self._end)
-        if self._pos <= self._done < high:
-            self._hash.update(data[self._done - self._pos : high - self._pos])
-            self._done = high
-        self._pos = top
-        return data
-
-    def drain(self) -> None:
-        if self._pos < self._done:
-            self.seek(self._done)
-        while (self._end is None or self._pos < self._end) and self.read(1 << 20):
-            pass
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
-
-
-def _ms(info: pafs.FileInfo) -> int | None:
-    return int(info.mtime_ns // 1_000_000) if info.mtime_ns is not None else None
-
-
-def _changed(fs: pafs.FileSystem, source: SourceFile) -> bool:
-    """Whether the file differs now from what the listing saw (size or modification time)."""
-    try:
-        now = fs.get_file_info(source.path)
-    except OSError:
-        return False
-    if now.type != pafs.FileType.File:
-        return True
-    return now.size != source.size or (source.mtime_ms is not None and _ms(now) != source.mtime_ms)
-
-
-def _not_a_file(fs: pafs.FileSystem, source: SourceFile) -> Quarantined | Deferred | None:
+def not_a_file(fs: pafs.FileSystem, source: SourceFile) -> Quarantined | Deferred | None:
     """What a file that could not be opened has become since the listing: a folder (it is
     quarantined as not_a_file) or nothing (deleted: deferred, a later listing decides);
     None when it is still a file (a storage error)."""
@@ -400,18 +346,6 @@ def _not_a_file(fs: pafs.FileSystem, source: SourceFile) -> Quarantined | Deferr
     if now == pafs.FileType.NotFound:
         return Deferred(source.uri, "deleted after the run listed it")
     return None
-
-
-def _etag(stream: pa.NativeFile) -> str | None:
-    """The object's ETag, where the store gives one (S3); None for local files."""
-    try:
-        meta = stream.metadata()
-    except (OSError, NotImplementedError):
-        return None
-    value = meta.get(b"ETag") or meta.get("ETag") if meta else None
-    return (
-        (value.decode() if isinstance(value, bytes) else str(value)).strip('"') if value else None
-    )
 
 
 def with_metadata(
