@@ -60,7 +60,7 @@ class Capture:
         self.groups: list[list[SourceFile]] = []
         self.ctx: WorkerContext | None = None
 
-    def prepare(self) -> None:
+    def prepare(self, work_bytes: int) -> None:
         return None
 
     def parallelism(self) -> int:

@@ -27,6 +27,7 @@ from avrolake.config import (
     DEFAULT_TARGET_FILE_MB,
     LAKE_ROOT_ENV,
     LOOKBACK_ENV,
+    MIN_TASK_BYTES,
     RAW_ROOT_ENV,
     SETTLE_ENV,
     SWEEP_MODES,
@@ -300,7 +301,8 @@ def run(args: argparse.Namespace) -> int:
     session = SessionHolder(config.master, python)
     try:
         progress = None if args.json else PROGRESS_SECONDS  # --json: no progress lines
-        summary = run_ingest(config, SparkRunner(session, progress))
+        runner = SparkRunner(session, progress, in_driver_bytes=MIN_TASK_BYTES)
+        summary = run_ingest(config, runner)
     finally:
         session.stop()  # before the summary: spark-submit merges stderr into stdout
     print_summary(summary.as_dict(), as_json=args.json)

@@ -29,6 +29,7 @@ from avrolake.errors import ConfigError, QuarantineKind
 from avrolake.ingest import finish
 from avrolake.ingest.evolve import needs_values, value_changes
 from avrolake.ingest.plan import SourceFile, list_source, log_outside, plan_groups
+from avrolake.ingest.progress import piece_bytes
 from avrolake.ingest.summary import OUTSIDE_SHOWN, RunSummary
 from avrolake.ingest.work import Window, Work, plan_work, requeue_copies
 from avrolake.ingest.worker import (
@@ -52,9 +53,9 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:+-]{0,254}$")
 class TaskRunner(Protocol):
     """Runs groups of source files through `run_group` somewhere, returns every outcome."""
 
-    def prepare(self) -> None:
-        """The run has work: start what `run` needs (in the background) while planning ends.
-        Never called for a run with nothing to read."""
+    def prepare(self, work_bytes: int) -> None:
+        """The run has work (`work_bytes` of source to read): start what `run` needs (in the
+        background) while planning ends. Never called for a run with nothing to read."""
 
     def parallelism(self) -> int: ...
 
@@ -64,7 +65,7 @@ class TaskRunner(Protocol):
 class SerialRunner:
     """Every group in this process, one after another (tests, debugging, tiny inputs)."""
 
-    def prepare(self) -> None:
+    def prepare(self, work_bytes: int) -> None:
         return None
 
     def parallelism(self) -> int:
@@ -194,7 +195,7 @@ def run_ingest(config: IngestConfig, runner: TaskRunner) -> RunSummary:
     _outside(summary, listing.outside, window.layout)
     work = _plan(files, target, ledger, window, config)
     if work.todo:
-        runner.prepare()  # the session starts while the rest of planning runs
+        runner.prepare(sum(piece_bytes(f) for f in work.todo))  # Spark starts meanwhile
     table = target.table.open_or_create(
         target.schema,
         target.renames,

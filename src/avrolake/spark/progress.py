@@ -68,5 +68,9 @@ def logged_progress(
         stop.set()
         thread.join(timeout=1)
     if every_s is not None:
-        elapsed = time.monotonic() - started
-        log.info("%s", progress_line(label, so_far(), total, elapsed, None))
+        log_done(label, so_far(), total, time.monotonic() - started)
+
+
+def log_done(label: str, done: Progress, total: Progress, seconds: float) -> None:
+    """The last progress line: the exact totals and the time taken."""
+    log.info("%s", progress_line(label, done, total, seconds, None))

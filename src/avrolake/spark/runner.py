@@ -8,41 +8,74 @@ records and bytes it did to the run's progress (spark/progress.py).
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
+import time
 from dataclasses import replace
 from typing import Any
 
 from avrolake.ingest import Landed, Outcome, SourceFile, WorkerContext, run_group
 from avrolake.ingest.progress import planned, progress_of
-from avrolake.spark.progress import logged_progress
+from avrolake.spark.progress import log_done, logged_progress
 from avrolake.spark.session import SessionHolder
 
+log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 10.0
 
 
 class SparkRunner:
     """The job's TaskRunner on a Spark session that starts on first use. `progress_every`:
-    seconds between progress lines (None: no progress lines, as under `--json`)."""
+    seconds between progress lines (None: no progress lines, as under `--json`).
+
+    `in_driver_bytes`: a run with at most this much to read, whose holder would start a local
+    Spark of its own, runs its one task in this process instead and starts no JVM (the JVM
+    and a Python worker cost ~4 CPU-s, the task a fraction of that). A session already
+    running (a notebook, a test suite, spark-submit) is always used."""
 
     def __init__(
-        self, session: SessionHolder | Any, progress_every: float | None = PROGRESS_SECONDS
+        self,
+        session: SessionHolder | Any,
+        progress_every: float | None = PROGRESS_SECONDS,
+        in_driver_bytes: int = 0,
     ) -> None:
         self._session = session  # a SessionHolder, or any callable returning a SparkSession
         self.progress_every = progress_every
+        self.in_driver_bytes = in_driver_bytes
+        self.in_driver = False
 
-    def prepare(self) -> None:
-        """Start the session in the background (a plain callable: it is already running)."""
+    def prepare(self, work_bytes: int) -> None:
+        """Start the session in the background (a plain callable: it is already running),
+        unless the run is small enough to read in this process."""
+        local = getattr(self._session, "starts_local", None)
+        if work_bytes <= self.in_driver_bytes and local is not None and local():
+            log.info(
+                "%.1f MB to read, one task's worth: reading it in this process, no Spark",
+                work_bytes / 1e6,
+            )
+            self.in_driver = True
+            return
         start = getattr(self._session, "start", None)
         if start is not None:
             start()
 
     def parallelism(self) -> int:
+        if self.in_driver:
+            return 1
         return int(self._session().sparkContext.defaultParallelism)
 
     def run(self, groups: list[list[SourceFile]], ctx: WorkerContext) -> list[Outcome]:
         if not groups:
             return []
+        if self.in_driver:
+            started = time.monotonic()
+            outcomes = [outcome for group in groups for outcome in run_group(group, ctx)]
+            if self.progress_every is not None:
+                records = sum(o.records for o in outcomes if isinstance(o, Landed))
+                total = planned(groups)
+                done = progress_of([f for group in groups for f in group], records)
+                log_done("ingest", done, total, time.monotonic() - started)
+            return outcomes
         spark = self._session()
         local = str(spark.sparkContext.master).startswith("local")
         # local mode: the tasks run on this machine and note each file done (per-file progress)

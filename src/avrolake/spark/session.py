@@ -239,6 +239,21 @@ class SessionHolder:
         self.owned = False
         self._starting: Future[Any] | None = None
 
+    def starts_local(self) -> bool:
+        """Whether calling the holder would start a local Spark of its own (a local master,
+        no session running in this process)."""
+        if self.master is None or not self.master.startswith("local"):
+            return False
+        if self.session is not None or self._starting is not None:
+            return self.owned
+        if "pyspark" in sys.modules:
+            from pyspark import SparkContext
+            from pyspark.sql import SparkSession
+
+            if SparkSession.getActiveSession() is not None or SparkContext._active_spark_context:
+                return False
+        return True
+
     def start(self) -> None:
         if self.session is not None or self._starting is not None:
             return
