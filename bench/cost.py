@@ -14,12 +14,15 @@ Input: mixed log_event v1/v2/v3 records (deflate, AVROLAKE_BENCH_PER_FILE per fi
 `avrolake generate`; the smaller size is the first files of the larger one (hard links).
 Every round runs every tool at every size, interleaved (round 1: size 1 avrolake, jvm, floor;
 size 2 ...), then the small-files case (avrolake, jvm). Every round is reported; the fit
-uses every point (least squares), and each round's own two-point fit is shown too.
+uses every point (least squares), and each round's own two-point fit is shown too. Last in each
+round, the tiny case: a run with little new (AVROLAKE_BENCH_TINY files of records, default
+2x1000), what an hourly run often pays, whole (avrolake, jvm).
 CPU = user+system seconds of every process of the run (JVMs, Python workers; bench/proc_cpu.py).
 
 Environment switches (each also a flag): AVROLAKE_BENCH_SIZES (records, comma-separated),
 AVROLAKE_BENCH_PER_FILE, AVROLAKE_BENCH_ROUNDS, AVROLAKE_BENCH_SMALL (FILESxRECORDS, 0 skips),
-AVROLAKE_BENCH_TOOLS, AVROLAKE_BENCH_DATA (keep generated inputs there between runs).
+AVROLAKE_BENCH_TINY (FILESxRECORDS, 0 skips), AVROLAKE_BENCH_TOOLS, AVROLAKE_BENCH_DATA
+(keep generated inputs there between runs).
 Results go to bench/results/cost.{json,md}. Not part of the test run.
 """
 
@@ -145,14 +148,18 @@ def settings(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, default=int(env.get("AVROLAKE_BENCH_ROUNDS", "2")))
     parser.add_argument("--small", default=env.get("AVROLAKE_BENCH_SMALL", "10000x100"))
+    parser.add_argument("--tiny", default=env.get("AVROLAKE_BENCH_TINY", "2x1000"))
     parser.add_argument("--tools", default=env.get("AVROLAKE_BENCH_TOOLS", ",".join(TOOLS)))
     parser.add_argument("--data", type=Path, default=env.get("AVROLAKE_BENCH_DATA") or None)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     return parser.parse_args(argv)
 
 
-def inputs(args: argparse.Namespace, data: Path) -> tuple[dict[int, Path], Path | None]:
-    """Folders of each size (the smaller ones hard-linked from the largest), small files."""
+def inputs(
+    args: argparse.Namespace, data: Path
+) -> tuple[dict[int, Path], dict[str, tuple[Path, int, int]]]:
+    """Folders of each size (the smaller ones hard-linked from the largest); the small-files
+    and tiny cases: {case: (folder, files, records per file)}."""
     sizes = sorted(int(s) for s in args.sizes.split(","))
     files = -(-sizes[-1] // args.per_file)
     full = data / f"mixed-{files}x{args.per_file}"
@@ -161,12 +168,13 @@ def inputs(args: argparse.Namespace, data: Path) -> tuple[dict[int, Path], Path 
     for size in sizes:
         folders[size] = data / f"n{size}"
         first_files(full, folders[size], -(-size // args.per_file))
-    small = None
-    if args.small not in ("", "0"):
-        count, records = (int(x) for x in args.small.split("x"))
-        small = data / f"small-{count}x{records}"
-        generate(small, count, records, seed=11)
-    return folders, small
+    cases = {}
+    for case, spec, seed in (("small", args.small, 11), ("tiny", args.tiny, 13)):
+        if spec not in ("", "0"):
+            count, records = (int(x) for x in spec.split("x"))
+            cases[case] = (data / f"{case}-{count}x{records}", count, records)
+            generate(cases[case][0], count, records, seed=seed)
+    return folders, cases
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,15 +190,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         (work / "v3.avsc").write_text((REGISTRY / "log_event" / "v3.avsc").read_text())
-        folders, small = inputs(args, data)
+        folders, cases = inputs(args, data)
         for r in range(1, args.rounds + 1):
             for size, folder in folders.items():
                 for tool in tools:
                     results["runs"].append(one(r, tool, "mixed", size, folder, work, env))
-            if small is not None:
-                count, records = (int(x) for x in args.small.split("x"))
+            for case, (folder, count, records) in cases.items():
                 for tool in (t for t in tools if t != "floor"):
-                    run = one(r, tool, "small", count * records, small, work, env)
+                    run = one(r, tool, case, count * records, folder, work, env)
                     results["runs"].append({**run, "files": count})
         results["load_after"] = os.getloadavg()
     finally:

@@ -56,7 +56,7 @@ def lines_for_fit(f: dict[str, Any]) -> list[str]:
 def lines_for_runs(runs: list[dict[str, Any]]) -> list[str]:
     lines = ["| round | case | records | tool | CPU-s | wall s |", "|---|---|---|---|---|---|"]
     for r in runs:
-        case = f"{r['files']:,} small files" if r["case"] == "small" else "mixed"
+        case = f"{r['files']:,} {r['case']} files" if r["case"] != "mixed" else "mixed"
         lines.append(
             f"| {r['round']} | {case} | {r['records']:,} | {r['tool']} | {r['cpu_s']} | "
             f"{r['wall_s']} |"
@@ -64,11 +64,12 @@ def lines_for_runs(runs: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def lines_for_small(runs: list[dict[str, Any]]) -> list[str]:
-    small = [r for r in runs if r["case"] == "small"]
+def lines_for_small(runs: list[dict[str, Any]], case: str = "small") -> list[str]:
+    small = [r for r in runs if r["case"] == case]
     if not small:
         return []
-    lines = ["", "Small files (CPU-s per round):", ""]
+    title = {"small": "Small files", "tiny": f"A tiny run ({small[0]['files']} files)"}[case]
+    lines = ["", f"{title} (CPU-s per round):", ""]
     for rnd in sorted({r["round"] for r in small}):
         cpu = {r["tool"]: r["cpu_s"] for r in small if r["round"] == rnd}
         ratio = _ratio(cpu["avrolake"], cpu["jvm"]) if {"avrolake", "jvm"} <= cpu.keys() else ""
@@ -94,6 +95,7 @@ def report(results: dict[str, Any], out: Path) -> None:
         "",
         *lines_for_fit(results["fit"]),
         *lines_for_small(results["runs"]),
+        *lines_for_small(results["runs"], "tiny"),
         "",
         "Every run, in the order it ran:",
         "",
