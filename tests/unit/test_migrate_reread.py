@@ -16,7 +16,13 @@ import pytest
 
 from avrolake.errors import SchemaMigrationRequiredError
 from tests.fixtures.lake import sql
-from tests.unit.test_migrate_exact import Chain, field, int_landed_as_float_then_double, record
+from tests.unit.test_migrate_exact import (
+    Chain,
+    field,
+    inner,
+    int_landed_as_float_then_double,
+    record,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -188,4 +194,30 @@ def test_a_source_no_longer_holding_the_kept_values_that_landed_refuses_to_guess
     assert sql(chain.table(), "SELECT n FROM t ORDER BY n") == [
         {"n": 16_777_217.0},
         {"n": 16_777_219.0},
+    ]
+
+
+def test_a_kept_record_holding_a_kept_child_keeps_both_when_its_rows_are_read_again(
+    tmp_path: Path,
+) -> None:
+    """Differential seed 4125363100969 chain 248: v2 removes `r.x` (kept inside the record
+    `r`), v3 removes `r` itself (kept) and reads `n`'s int as double where v2 had rounded it
+    into a float. The rows are read again; they are matched to the stored rows by what the
+    source read by v2 (the reader that last had `r`) holds: `r` without its kept child `x`,
+    which no reader of the source still has. Both kept values stay as stored."""
+    chain = Chain(tmp_path)
+    v1 = record(field("n", "int"), field("r", inner(field("a", "int"), field("x", "long"))))
+    chain.register(1, v1)
+    chain.write(1, v1, [
+        {"id": 1, "n": 16_777_217, "r": {"a": 1, "x": -(2**63)}},
+        {"id": 1, "n": 16_777_219, "r": {"a": 2, "x": 7}},
+    ])  # fmt: skip
+    chain.ingest()
+    chain.register(2, record(field("n", "float"), field("r", inner(field("a", "int")))))
+    assert chain.migrate() == 0
+    chain.register(3, record(field("n", "double")))
+    assert chain.migrate() == 0
+    assert sql(chain.table(), "SELECT n, r FROM t ORDER BY n") == [
+        {"n": 16_777_217.0, "r": {"a": 1, "x": -(2**63)}},
+        {"n": 16_777_219.0, "r": {"a": 2, "x": 7}},
     ]

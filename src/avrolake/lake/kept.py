@@ -121,6 +121,31 @@ def fill_kept(array: pa.Array, kind: pa.DataType) -> pa.Array:
     return array.cast(kind)
 
 
+def reader_values(array: pa.Array, kind: pa.DataType) -> pa.Array:
+    """`array` (of type `kind`) without its kept children, at any depth: the values a fresh
+    read and the stored rows can both hold, to match one to the other by."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_struct(kind):
+        fields = [f for f in kind if not is_kept(f)]
+        flat = dict(zip([f.name for f in kind], array.flatten(), strict=True))
+        children = [reader_values(flat[f.name], f.type) for f in fields]
+        if not children:
+            return pa.nulls(len(array), pa.null())
+        mask = array.is_null() if array.null_count else None
+        kept = [pa.field(f.name, c.type) for f, c in zip(fields, children, strict=True)]
+        return pa.StructArray.from_arrays(children, fields=kept, mask=mask)
+    if pa.types.is_list(kind):
+        items = reader_values(array.values, kind.value_type)
+        mask = array.is_null() if array.null_count else None
+        return pa.ListArray.from_arrays(array.offsets, items, type=pa.list_(items.type), mask=mask)
+    if pa.types.is_map(kind):
+        items = reader_values(array.items, kind.item_type)
+        mask = array.is_null() if array.null_count else None
+        return pa.MapArray.from_arrays(array.offsets, array.keys, items, mask=mask)
+    return array
+
+
 def holds_kept_values(array: pa.Array, kind: pa.DataType) -> bool:
     """Whether a stored column holds a non-NULL value where the table's type `kind` has a
     kept child (the stored type need not mark it yet)."""

@@ -23,7 +23,7 @@ from deltalake import DeltaTable
 from avrolake.config import RESCUED_DATA
 from avrolake.errors import MigrationError
 from avrolake.lake.columns import KEPT_KEY, SOURCE_FILE, WRITER_FINGERPRINT, WRITER_VERSION
-from avrolake.lake.kept import fill_kept, holds_kept_values, kept_paths
+from avrolake.lake.kept import fill_kept, holds_kept_values, kept_paths, reader_values
 from avrolake.lake.reshape import Fields, ValueProblem, apply
 from avrolake.lake.table import query_arrow
 
@@ -175,10 +175,13 @@ def _kept_order(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa
             continue  # a kept column the table holds no values of for this source
         try:
             converted = apply(Fields(pa.struct([field]), (part,)), held).field(0)
-            fresh_values = fill_kept(rows.column(field.name), field.type).to_pylist()
+            stored = reader_values(converted, field.type).to_pylist()
+            fresh_values = reader_values(
+                fill_kept(rows.column(field.name), field.type), field.type
+            ).to_pylist()
         except (ValueProblem, pa.ArrowException):
             continue  # the column the table lost: no key
-        for key, value in zip(stored_keys, converted.to_pylist(), strict=True):
+        for key, value in zip(stored_keys, stored, strict=True):
             key.append(repr(value))
         for key, value in zip(fresh_keys, fresh_values, strict=True):
             key.append(repr(value))
