@@ -171,3 +171,16 @@ def test_a_hostile_small_file_among_good_ones_is_quarantined_for_its_own_reason(
 def quarantine(root: Path) -> dict[str, tuple[str, str]]:
     rows = sql(str(root / "t_quarantine"), "SELECT * FROM t")
     return {r["path"]: (r["error_kind"], r["message"]) for r in rows}
+
+
+def test_waiting_blocks_are_bounded_over_writer_schemas(
+    tmp_path: Path, raw: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past WAITING_BYTES over every writer schema, the largest chunk is decoded at once."""
+    monkeypatch.setattr(together_module, "WAITING_BYTES", 1)
+    chunks: list[int] = []
+    together = land(tmp_path / "together", raw, False, monkeypatch, chunks)
+    assert chunks == [1] * 40  # every file decoded as soon as it waits
+    alone = land(tmp_path / "alone", raw, True, monkeypatch)
+    assert together["records_written"] == alone["records_written"] == 280
+    assert table_rows(tmp_path / "together") == table_rows(tmp_path / "alone")

@@ -35,6 +35,8 @@ from avrolake.lake.columns import SOURCE_FILE, WRITER_FINGERPRINT, WRITER_VERSIO
 log = logging.getLogger(__name__)
 # A whole source file of at most this many bytes may be decoded with others.
 SMALL_SOURCE_BYTES = 1024 * 1024
+# The inflated blocks a task holds waiting, over all writer schemas, at most about this much.
+WAITING_BYTES = 2 * NATIVE_CHUNK_BYTES
 _FILE = "__avrolake_file"  # the file index of each row, while a chunk is split
 
 
@@ -81,6 +83,8 @@ class Together:
         self._size[key] = (records, size)
         if records >= NATIVE_CHUNK_RECORDS or size >= NATIVE_CHUNK_BYTES:
             self.flush(key)
+        elif sum(b for _, b in self._size.values()) >= WAITING_BYTES:  # many writer schemas
+            self.flush(max(self._size, key=lambda k: self._size[k][1]))
 
     def flush_all(self) -> None:
         for key in list(self.waiting):
