@@ -64,7 +64,8 @@ def fastavro_schemas(writer: Schema, reader: Record) -> FastavroSchemas:
     """The reader document, and the writer's where it changes: each writer branch or type
     that lands in a reader union of several types wrapped in a record named after its slot,
     which the reader branch it resolves to lists as an alias (so two writer branches may
-    land in one member); time of day kept a number."""
+    land in one member); time of day kept a number, and so is a written logical type the
+    reader's type lacks (the reader reads the number written, as Avro Java does)."""
     unions = _multi_unions(reader)
     pairing = _Pairing({id(u): number for number, u in enumerate(unions)})
     pairing.pair(writer, reader, (0, 0))
@@ -75,10 +76,10 @@ def fastavro_schemas(writer: Schema, reader: Record) -> FastavroSchemas:
         if (name := _wrapper(number, branch)) is not None
     }
     reader_doc = _Emitter(wraps, NUMERIC_LOGICAL, pairing.aliases, defaults=True).emit(reader)
-    if not pairing.wraps and not pairing.float32 and not _has_time(writer, set()):
+    if not (pairing.wraps or pairing.float32 or pairing.raw or _has_time(writer, set())):
         return FastavroSchemas(reader_doc, None)
     writer_emitter = _Emitter(pairing.wraps, _TIME_LOGICAL, {}, defaults=False)
-    writer_emitter.float32 = pairing.float32
+    writer_emitter.float32, writer_emitter.raw = pairing.float32, pairing.raw
     writer_doc = writer_emitter.emit(writer)
     return FastavroSchemas(reader_doc, writer_doc)
 
@@ -184,6 +185,7 @@ class _Pairing:
         self.aliases: dict[str, list[str]] = {}  # reader wrapper -> the writer wrappers
         self.done: set[tuple[int, int]] = set()
         self.float32: set[int] = set()  # writer longs that a reader float reads
+        self.raw: set[int] = set()  # writer types whose logical type the reader lacks
 
     def pair(self, writer: Schema, reader: Schema, slot: Slot) -> None:
         if isinstance(writer, Union):
@@ -206,9 +208,13 @@ class _Pairing:
         self.inside(writer, reader)
 
     def inside(self, writer: Schema, reader: Schema) -> None:
-        if isinstance(writer, Primitive) and isinstance(reader, Primitive):
+        if isinstance(writer, Primitive | Fixed) and isinstance(reader, Primitive | Fixed):
             if writer.type == "long" and reader.type == "float":
                 self.float32.add(id(writer))
+            if writer.logical is not None and writer.logical != reader.logical:
+                # Resolution ignores logical types: the reader reads the written number
+                # (or bytes) and gives it its own logical type, if any (Avro Java).
+                self.raw.add(id(writer))
         elif isinstance(writer, Array) and isinstance(reader, Array):
             self.pair(writer.items, reader.items, (id(writer), 0))
         elif isinstance(writer, Map) and isinstance(reader, Map):
@@ -241,6 +247,7 @@ class _Emitter:
         self.defaults = defaults
         self.defined: set[int] = set()
         self.float32: set[int] = set()  # writer longs emitted as `avrolake-float32`
+        self.raw: set[int] = set()  # types emitted without their logical type
 
     def slot(self, schema: Schema, key: Slot) -> Any:
         doc = self.emit(schema)
@@ -283,7 +290,7 @@ class _Emitter:
         return {"type": schema.type, **logical} if logical else schema.type
 
     def logical(self, schema: Primitive | Fixed) -> dict[str, Any]:
-        if schema.logical is None or schema.logical in self.strip:
+        if schema.logical is None or schema.logical in self.strip or id(schema) in self.raw:
             return {}
         doc: dict[str, Any] = {"logicalType": schema.logical}
         if schema.decimal is not None:
