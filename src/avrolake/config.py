@@ -28,6 +28,21 @@ DEFAULT_MASTER = "local[2]"
 DEFAULT_BATCH_SIZE = 8192
 # The table column holding an unregistered writer's extra fields as JSON (docs/table.md).
 RESCUED_DATA = "_rescued_data"
+# The table's metadata columns (docs/table.md), after the reader's fields: no reader field may
+# take one of these names, in any case (Delta column names are case-insensitive).
+SOURCE_FILE = "_source_file"
+WRITER_VERSION = "_writer_schema_version"
+WRITER_FINGERPRINT = "_writer_schema_fingerprint"
+INGESTED_AT = "_ingested_at"
+RUN_ID = "_run_id"
+METADATA_COLUMNS = (
+    SOURCE_FILE,
+    WRITER_VERSION,
+    WRITER_FINGERPRINT,
+    INGESTED_AT,
+    RUN_ID,
+    RESCUED_DATA,
+)
 # A block that decompresses to more than this quarantines its file as `too_large`.
 DEFAULT_MAX_BLOCK_BYTES = 64 * 1024 * 1024
 # A file modified less than this many seconds before the run is deferred to a later run

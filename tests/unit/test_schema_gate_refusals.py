@@ -65,6 +65,14 @@ def record(name: str, *fields: tuple[str, Any]) -> dict[str, Any]:
                      [(K.EMPTY_RECORD, "a[]")], id="array items with no fields"),
         pytest.param(record("R", ("id", "long"), ("user", record("U", ("id", "long")))), [],
                      id="one name in two records is fine"),
+        pytest.param(record("R", ("_source_file", "string")),
+                     [(K.METADATA_COLUMN_NAME, "_source_file")], id="a metadata column's name"),
+        pytest.param(record("R", ("a", "int"), ("_RUN_ID", "string"), ("_Ingested_At", "long")),
+                     [(K.METADATA_COLUMN_NAME, "_RUN_ID"),
+                      (K.METADATA_COLUMN_NAME, "_Ingested_At")],
+                     id="metadata column names in another case"),
+        pytest.param(record("R", ("u", record("U", ("_run_id", "string")))), [],
+                     id="a nested field may take a metadata column's name"),
     ],
 )  # fmt: skip
 def test_landing_problems_name_the_field_path(schema: Any, expected: list[Any]) -> None:
@@ -79,8 +87,10 @@ def test_landing_problems_name_the_field_path(schema: Any, expected: list[Any]) 
         pytest.param(LINKED, "RECURSIVE_TYPE", "next", id="a linked list"),
         pytest.param(ID_TWICE, "CASE_INSENSITIVE_DUPLICATE", "ID", id="id and ID"),
         pytest.param(EMPTY_INSIDE, "EMPTY_RECORD", "q", id="a record with no fields"),
+        pytest.param(record("R", ("_rescued_data", "string")), "METADATA_COLUMN_NAME",
+                     "_rescued_data", id="a metadata column's name"),
     ],
-)
+)  # fmt: skip
 def test_schemas_check_refuses_the_subject(
     tmp_path: Path, schema: Any, kind: str, path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -103,6 +113,9 @@ def test_schemas_check_refuses_the_subject(
                      id="a record with no fields"),
         pytest.param(record("R"), {}, "EMPTY_RECORD: record R at / has no fields",
                      id="a reader with no fields"),
+        pytest.param(record("R", ("_source_file", "string")), {"_source_file": "x"},
+                     "METADATA_COLUMN_NAME: field _source_file takes the name of the table's "
+                     "metadata column _source_file", id="a metadata column's name"),
     ],
 )  # fmt: skip
 def test_ingest_refuses_the_subject_before_reading_a_file(

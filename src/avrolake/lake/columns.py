@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from avrolake.config import RESCUED_DATA
+from avrolake.config import (
+    INGESTED_AT,
+    RESCUED_DATA,
+    RUN_ID,
+    SOURCE_FILE,
+    WRITER_FINGERPRINT,
+    WRITER_VERSION,
+)
 from avrolake.registry import TableSettings
 
-SOURCE_FILE = "_source_file"
-WRITER_VERSION = "_writer_schema_version"
-WRITER_FINGERPRINT = "_writer_schema_fingerprint"
-INGESTED_AT = "_ingested_at"
-RUN_ID = "_run_id"
+__all__ = ["INGESTED_AT", "RUN_ID", "SOURCE_FILE", "WRITER_FINGERPRINT", "WRITER_VERSION"]
 UNREGISTERED = "unregistered"  # the rows-by-version key of writers the registry lacks
 # Column metadata key marking a column the reader no longer has, kept with its values.
 KEPT_KEY = "avrolake.kept"

@@ -7,7 +7,9 @@ Avro allows what a Delta table cannot hold:
   data column cannot hold the rows Avro reads (each would be an empty row);
 - field names that differ only in case (`id` and `ID`) in one record, at any depth: Delta
   column names are case-insensitive; the same for the member names of a union of several
-  types (`member_<name>`), which become struct fields.
+  types (`member_<name>`), which become struct fields;
+- a top-level field named like one of the table's metadata columns (`_source_file`,
+  `_RUN_ID`, …: docs/table.md), in any case.
 
 `landing_problems` finds every such place, with the field path (`user.address.ID`), so that
 `avrolake schemas check`, the DAG's schema gate and ingest refuse the subject before any
@@ -19,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from avrolake.config import METADATA_COLUMNS
 from avrolake.schema import Array, Map, Primitive, Record, Schema, Union, member_name
 
 
@@ -26,6 +29,7 @@ class LandingProblemKind(StrEnum):
     RECURSIVE_TYPE = "RECURSIVE_TYPE"
     CASE_INSENSITIVE_DUPLICATE = "CASE_INSENSITIVE_DUPLICATE"
     EMPTY_RECORD = "EMPTY_RECORD"
+    METADATA_COLUMN_NAME = "METADATA_COLUMN_NAME"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,19 @@ class LandingProblem:
 def landing_problems(reader: Record) -> list[LandingProblem]:
     """Every place where the reader schema cannot be a Delta table's columns."""
     problems: list[LandingProblem] = []
+    reserved = {name.lower(): name for name in METADATA_COLUMNS}
+    for field in reader.fields:
+        if field.name.lower() in reserved:
+            problems.append(
+                LandingProblem(
+                    LandingProblemKind.METADATA_COLUMN_NAME,
+                    field.name,
+                    f"field {field.name} takes the name of the table's metadata column "
+                    f"{reserved[field.name.lower()]} (Delta column names are "
+                    "case-insensitive; docs/table.md); rename the field (an alias keeps "
+                    "reading the old name)",
+                )
+            )
     _walk(reader, "", (), problems)
     return problems
 
