@@ -219,3 +219,40 @@ def test_migrate_fills_a_nested_rescued_field_as_a_fresh_read(tmp_path: Path) ->
     assert sql(chain.table(), "SELECT host FROM t ORDER BY id")[4] == {
         "host": {"name": "h4", "region": "r4"}
     }
+
+
+GEO = {"type": "record", "name": "Geo", "fields": [{"name": "city", "type": "string"}]}
+GEO_V2 = {**GEO, "fields": [*GEO["fields"], {"name": "street", "type": "string", "default": "-"}]}
+OPTIONAL_BASE = {**V1, "fields": [*BASE["fields"], {"name": "geo", "type": ["null", GEO]}]}
+OPTIONAL = {**V1, "fields": [*BASE["fields"], {"name": "geo", "type": ["null", GEO_V2]}]}
+ITEMS_BASE = {**V1, "fields": [*BASE["fields"], {"name": "geos", "type": {
+    "type": "array", "items": GEO}}]}  # fmt: skip
+ITEMS = {**V1, "fields": [*BASE["fields"], {"name": "geos", "type": {
+    "type": "array", "items": GEO_V2}}]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("base", "writer", "value", "column"),
+    [
+        pytest.param(OPTIONAL_BASE, OPTIONAL, {"city": "Paris", "street": "Rue de Rivoli"},
+                     "geo", id="inside a nullable record"),
+        pytest.param(ITEMS_BASE, ITEMS, [{"city": "Paris", "street": "Rue de Rivoli"}],
+                     "geos", id="inside array items"),
+    ],
+)  # fmt: skip
+def test_a_field_rescue_cannot_keep_comes_back_from_the_source_when_its_writer_is_registered(
+    tmp_path: Path, base: dict[str, Any], writer: dict[str, Any], value: Any, column: str
+) -> None:
+    """An unregistered writer's field inside a union, an array or a map is not rescued
+    (docs/table.md, "Depth"); once that writer is registered, migrate reads its sources again
+    (new-user trial, issue 17: it filled the reader's default "-" and kept the version NULL)."""
+    chain = Chain(tmp_path)
+    chain.register(1, base)
+    chain.write(2, writer, [{"id": 1, "when": RECORD["ts"], column: value}])
+    assert chain.ingest()["files_ingested"] == 1
+    assert sql(chain.table(), "SELECT _rescued_data r FROM t") == [{"r": None}]
+    chain.register(2, writer)
+    assert chain.migrate() == 0
+    got = sql(chain.table(), f"SELECT {column} c, _writer_schema_version v FROM t")
+    assert got == [{"c": value, "v": 2}]
+    assert chain.rows() == chain.fresh()

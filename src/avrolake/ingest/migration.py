@@ -12,7 +12,7 @@ from avrolake.errors import QuarantineKind, RegistryError
 from avrolake.ingest.evolve import plan_migration
 from avrolake.ingest.job import Target, resolve_target
 from avrolake.ingest.reread import fresh_read, kept_readers
-from avrolake.ingest.rescued import rescued_rows
+from avrolake.ingest.rescued import rescued_rows, unrescued_sources
 from avrolake.lake.ledger import Ledger, entries_of
 from avrolake.lake.migrate import Migration, MigrationPlan, migrate_table, stored_schema
 from avrolake.lake.migrate import writer_versions as landed_writer_versions
@@ -72,6 +72,7 @@ def run_migration(
         plan,
         reader_version=target.reader_version,
         prepare=rescued,
+        read_again=unrescued_sources(loaded, versions),
         reread=partial(fresh_read, plan=target.plan, settings=target.settings, s3=s3, kept=kept),
         run=RunRecord(run_id, target.subject, target.reader_version,
                       target.reader_fingerprint, target.table.quarantine_uri),

@@ -20,10 +20,10 @@ from avrolake.config import RESCUED_DATA
 from avrolake.decode import arrow_schema
 from avrolake.decode.rescue import known_paths
 from avrolake.decode.rescue_fill import fill, reader_path
-from avrolake.lake.columns import WRITER_FINGERPRINT, WRITER_VERSION
+from avrolake.lake.columns import SOURCE_FILE, WRITER_FINGERPRINT, WRITER_VERSION
 from avrolake.lake.table import query
 from avrolake.registry import SchemaVersion
-from avrolake.schema import Record
+from avrolake.schema import Array, Map, Record, Schema, Union
 
 
 @dataclass(frozen=True)
@@ -158,3 +158,43 @@ def _fill_paths(writer: Record, reader: Record) -> list[tuple[str, ...]]:
         if resolved is not None:
             found.append(resolved[0])
     return found
+
+
+def unrescued_sources(table: object, versions: list[SchemaVersion]) -> tuple[str, ...]:
+    """Sources an unregistered writer landed whose schema a version now is, and which may
+    hold fields `_rescued_data` could not keep (docs/table.md#rescued-data, "Depth": fields
+    inside a union, an array or a map, a nullable record among them): `migrate` reads them
+    again with the new reader rather than give those rows defaults the writer never meant."""
+    deep = {v.fingerprint for v in versions if isinstance(v.schema, Record) and _deep(v.schema)}
+    if not deep:
+        return ()
+    listed = ", ".join(f"'{fp}'" for fp in sorted(deep))
+    found = query(
+        table,  # type: ignore[arg-type]
+        f'SELECT DISTINCT "{SOURCE_FILE}" AS s FROM t WHERE "{WRITER_VERSION}" IS NULL '
+        f'AND "{WRITER_FINGERPRINT}" IN ({listed})',
+    )
+    return tuple(sorted(r["s"] for r in found))
+
+
+def _deep(schema: Record) -> bool:
+    """Whether a record has a record inside a union, an array or a map, at any depth."""
+    seen: set[int] = set()
+
+    def inside(kind: Schema, under: bool) -> bool:
+        if isinstance(kind, Record):
+            if under:
+                return True
+            if id(kind) in seen:
+                return False
+            seen.add(id(kind))
+            return any(inside(f.type, under) for f in kind.fields)
+        if isinstance(kind, Union):
+            return any(inside(b, True) for b in kind.branches)
+        if isinstance(kind, Array):
+            return inside(kind.items, True)
+        if isinstance(kind, Map):
+            return inside(kind.values, True)
+        return False
+
+    return inside(schema, False)

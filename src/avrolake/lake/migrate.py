@@ -69,6 +69,9 @@ class MigrationPlan:
     # Reads a source again with the new reader, for rows whose stored values do not convert
     # (lake/reread.py); None: such rows refuse the migration.
     reread: Callable[[str], FreshRead] | None = None
+    # Sources read again whatever their stored values: rows of writers registered since
+    # they landed whose fields the table may not hold (ingest/rescued.py).
+    read_again: tuple[str, ...] = ()
     # The record the commit carries when sources read again are quarantined (its run id,
     # subject, reader and quarantine table; `quarantined` is filled here).
     run: RunRecord | None = None
@@ -158,7 +161,12 @@ def _read_again(
 ) -> dict[str, FreshRead]:
     """The sources whose stored rows do not convert, read again with the new reader; refuses
     (MigrationError) where that is not possible."""
-    problems: dict[str, Problem] = {}
+    problems: dict[str, Problem] = {
+        s: Problem(SOURCE_FILE, None, f"its writer schema was registered after {s} landed, "
+                   "and the table may not hold every field it wrote (inside a union, an "
+                   "array or a map)")
+        for s in plan.read_again
+    }  # fmt: skip
     for rows in _stored_rows(_scan(table), stored, plan):
         for source, problem in unconvertible(rows, plan.writers, uri).items():
             problems.setdefault(source, problem)
