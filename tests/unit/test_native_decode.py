@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import pathlib
 import signal
 from collections.abc import Iterator
 from typing import Any
@@ -167,3 +168,32 @@ def test_encoded_sizes_are_read_from_the_arrow_buffers(
 def test_a_null_outside_a_nullable_union_is_refused() -> None:
     with pytest.raises(NativeRefused, match="outside a nullable union"):
         _sizes(pa.array([1, None], pa.int64()), parse_schema("long", source="test"))
+
+
+def test_a_map_holding_a_key_twice_lands_its_last_value_as_avro_java_reads_it(
+    tmp_path: pathlib.Path,
+) -> None:
+    """A valid encoding: Avro Java's map (a HashMap) and fastavro's dict keep the key's last
+    value; the native decoder kept both entries (new-user trial, issue 17). The native path
+    refuses such a chunk and fastavro reads it."""
+    import fastavro
+
+    from avrolake.ingest import SerialRunner, run_ingest
+    from tests.fixtures.lake import sql
+    from tests.unit.one_subject import config
+
+    doc = {"type": "record", "name": "M", "fields": [
+        {"name": "seq", "type": "long"},
+        {"name": "m", "type": {"type": "map", "values": "long"}},
+    ]}  # fmt: skip
+    buffer = io.BytesIO()
+    fastavro.writer(buffer, fastavro.parse_schema(doc), [
+        {"seq": 1, "m": {"QQ1": 1, "QQ2": 2}}, {"seq": 2, "m": {"a": 3, "b": 4}}])  # fmt: skip
+    data = buffer.getvalue()
+    assert data.count(b"QQ2") == 1
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "dup.avro").write_bytes(data.replace(b"QQ2", b"QQ1"))
+    summary = run_ingest(config(tmp_path, [doc]), SerialRunner()).as_dict()
+    assert summary["records_by_decode_path"] == {"fastavro": 2}
+    rows = sql(str(tmp_path / "table"), "SELECT seq, m FROM t ORDER BY seq")
+    assert rows == [{"seq": 1, "m": [("QQ1", 2)]}, {"seq": 2, "m": [("a", 3), ("b", 4)]}]

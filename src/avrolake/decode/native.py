@@ -134,9 +134,32 @@ def decode_blocks(header: Header, blocks: Sequence[Block], writer: Schema) -> pa
         _check_ends(sizes, counts, np.array([len(b.data) for b in blocks], dtype=np.int64))
         if _has_tags(writer, set()):
             _check_tags(batch, writer, columns, sizes, np.frombuffer(data, dtype=np.uint8))
+        for column in batch.columns:
+            _check_map_keys(column)
     except (ValueError, TypeError, IndexError, pa.ArrowException) as exc:
         raise NativeRefused(f"decoded columns do not match the writer schema ({exc})") from exc
     return pa.Table.from_batches([batch])
+
+
+def _check_map_keys(array: pa.Array) -> None:
+    """A map that holds a key twice (a valid encoding) is read by Avro Java, as by fastavro,
+    as the key's last value; the native decoder keeps both entries: refuse it, at any depth."""
+    kind = array.type
+    if pa.types.is_struct(kind):
+        for child in array.flatten():
+            _check_map_keys(child)
+    elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        _check_map_keys(array.values)
+    elif pa.types.is_map(kind):
+        offsets = array.offsets.to_numpy()
+        first, last = int(offsets[0]), int(offsets[-1])
+        if last - first > 1:
+            keys = array.keys.slice(first, last - first)
+            parents = np.repeat(np.arange(len(array), dtype=np.int64), np.diff(offsets))
+            pairs = pa.table({"p": parents, "k": keys}).group_by(["p", "k"]).aggregate([])
+            if pairs.num_rows != len(keys):
+                raise NativeRefused("a map holds a key twice (its last value is the value)")
+        _check_map_keys(array.items)
 
 
 # _has_tags of each schema node seen (the node itself is kept, so its id stays its own).
