@@ -197,3 +197,32 @@ def test_a_map_holding_a_key_twice_lands_its_last_value_as_avro_java_reads_it(
     assert summary["records_by_decode_path"] == {"fastavro": 2}
     rows = sql(str(tmp_path / "table"), "SELECT seq, m FROM t ORDER BY seq")
     assert rows == [{"seq": 1, "m": [("QQ1", 2)]}, {"seq": 2, "m": [("a", 3), ("b", 4)]}]
+
+
+@pytest.mark.parametrize(
+    ("maps", "repeats"),
+    [
+        pytest.param([[("a", 1), ("b", 2)], [("a", 3)], None, []], False,
+                     id="one key in two maps is no repeat"),
+        pytest.param([[("a", 1), ("b", 2), ("a", 3)]], True, id="a key two entries apart"),
+        pytest.param([[(f"k{i}", i) for i in range(40)] + [("k7", 0)]], True,
+                     id="a long map (hashed, not compared pairwise)"),
+        pytest.param([[(f"k{i}", i) for i in range(40)]], False, id="a long map, no repeat"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("nesting", ["top", "in_a_struct", "in_a_list", "sliced"])
+def test_a_repeated_map_key_is_found_at_any_depth(maps: Any, repeats: bool, nesting: str) -> None:
+    from avrolake.decode.native import _check_map_keys
+
+    array: Any = pa.array(maps, pa.map_(pa.string(), pa.int64()))
+    if nesting == "in_a_struct":
+        array = pa.StructArray.from_arrays([array], ["m"])
+    elif nesting == "in_a_list":
+        array = pa.array([maps], pa.list_(pa.map_(pa.string(), pa.int64())))
+    elif nesting == "sliced":
+        array = pa.array([[("x", 1), ("x", 2)], *maps], pa.map_(pa.string(), pa.int64())).slice(1)
+    if repeats:
+        with pytest.raises(NativeRefused, match="holds a key twice"):
+            _check_map_keys(array)
+    else:
+        _check_map_keys(array)

@@ -21,6 +21,7 @@ branch's as the value. So:
 
 from __future__ import annotations
 
+import functools
 import importlib.machinery
 import importlib.util
 import io
@@ -145,6 +146,8 @@ def _check_map_keys(array: pa.Array) -> None:
     """A map that holds a key twice (a valid encoding) is read by Avro Java, as by fastavro,
     as the key's last value; the native decoder keeps both entries: refuse it, at any depth."""
     kind = array.type
+    if not _has_map(kind):
+        return
     if pa.types.is_struct(kind):
         for child in array.flatten():
             _check_map_keys(child)
@@ -152,14 +155,44 @@ def _check_map_keys(array: pa.Array) -> None:
         _check_map_keys(array.values)
     elif pa.types.is_map(kind):
         offsets = array.offsets.to_numpy()
-        first, last = int(offsets[0]), int(offsets[-1])
-        if last - first > 1:
-            keys = array.keys.slice(first, last - first)
-            parents = np.repeat(np.arange(len(array), dtype=np.int64), np.diff(offsets))
-            pairs = pa.table({"p": parents, "k": keys}).group_by(["p", "k"]).aggregate([])
-            if pairs.num_rows != len(keys):
-                raise NativeRefused("a map holds a key twice (its last value is the value)")
+        keys = array.keys.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+        if _repeats_a_key(keys, np.diff(offsets)):
+            raise NativeRefused("a map holds a key twice (its last value is the value)")
         _check_map_keys(array.items)
+
+
+# Maps of up to this many entries are checked by comparing neighbours (no hashing).
+_PAIRWISE_ENTRIES = 16
+
+
+def _repeats_a_key(keys: pa.Array, lengths: Any) -> bool:
+    """Whether any map (its entries' `keys`, `lengths` entries each) holds a key twice."""
+    longest = int(lengths.max()) if len(lengths) else 0
+    if longest < 2:
+        return False
+    parents = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    if longest > _PAIRWISE_ENTRIES:
+        pairs = pa.table({"p": parents, "k": keys}).group_by(["p", "k"]).aggregate([])
+        return bool(pairs.num_rows != len(keys))
+    for gap in range(1, longest):
+        same_map = parents[gap:] == parents[:-gap]
+        if not same_map.any():
+            return False
+        equal = pc.equal(keys.slice(gap), keys.slice(0, len(keys) - gap))
+        if np.any(same_map & equal.to_numpy(zero_copy_only=False)):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=512)
+def _has_map(kind: pa.DataType) -> bool:
+    if pa.types.is_map(kind):
+        return True
+    if pa.types.is_struct(kind):
+        return any(_has_map(kind.field(i).type) for i in range(kind.num_fields))
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _has_map(kind.value_type)
+    return False
 
 
 # _has_tags of each schema node seen (the node itself is kept, so its id stays its own).
