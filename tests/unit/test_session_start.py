@@ -88,6 +88,7 @@ def test_a_run_with_one_small_tasks_worth_reads_in_this_process_without_spark(
         raise AssertionError("a run of 2 small files started the driver JVM")
 
     monkeypatch.setattr(session, "build_context", no_jvm)
+    monkeypatch.setattr(session, "active_session", lambda: None)  # as in a fresh process
     args = ["ingest", "--source", str(raw), "--table", str(table), "--registry", str(REGISTRY)]
     assert main([*args, "--settle-seconds", "0", "--master", "local[2]"]) == 0
     out, err = capsys.readouterr()
@@ -108,6 +109,7 @@ def test_a_run_past_one_tasks_worth_starts_spark(
         raise RuntimeError("no JVM in the unit tier")
 
     monkeypatch.setattr(session, "build_context", fake_jvm)
+    monkeypatch.setattr(session, "active_session", lambda: None)  # as in a fresh process
     monkeypatch.setattr(cli_ingest, "MIN_TASK_BYTES", 100)  # the 2 files hold more than this
     args = ["ingest", "--source", str(raw), "--table", str(table), "--registry", str(REGISTRY)]
     assert main([*args, "--settle-seconds", "0", "--master", "local[2]"]) == 1

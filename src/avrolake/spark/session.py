@@ -223,6 +223,15 @@ def _with_delta(builder: Any, jars_dir: Path) -> Any:
     return builder
 
 
+def active_session() -> Any:
+    """The SparkSession already running in this process (a notebook, a test suite), if any."""
+    if "pyspark" not in sys.modules:  # no pyspark imported: no session can be active
+        return None
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession()
+
+
 class SessionHolder:
     """Builds the ingest's Spark handle (`build_context`: a SparkContext, no SQL layer) when
     the run has work, so runs with nothing to do never start Spark.
@@ -246,23 +255,14 @@ class SessionHolder:
             return False
         if self.session is not None or self._starting is not None:
             return self.owned
-        if "pyspark" in sys.modules:
-            from pyspark import SparkContext
-            from pyspark.sql import SparkSession
-
-            if SparkSession.getActiveSession() is not None or SparkContext._active_spark_context:
-                return False
-        return True
+        return active_session() is None
 
     def start(self) -> None:
         if self.session is not None or self._starting is not None:
             return
-        if "pyspark" in sys.modules:  # no pyspark imported: no session can be active
-            from pyspark.sql import SparkSession
-
-            self.session = SparkSession.getActiveSession()
-            if self.session is not None:
-                return
+        self.session = active_session()
+        if self.session is not None:
+            return
         self.owned = True
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avrolake-spark-start")
         self._starting = pool.submit(build_context, self.master, self.python)
