@@ -19,6 +19,11 @@ round, the tiny case: a run with little new (AVROLAKE_BENCH_TINY files of record
 2x1000), what an hourly run often pays, whole (avrolake, jvm).
 CPU = user+system seconds of every process of the run (JVMs, Python workers; bench/proc_cpu.py).
 
+With AVROLAKE_BENCH_BASELINE=<git ref> (or --baseline), a fourth tool, `baseline`, runs the
+same `avrolake ingest` from that commit's src/ (exported to a temporary folder, run with this
+venv and this checkout's .jars/), interleaved with the others, so that "before" and "after"
+are measured side by side in one run.
+
 Environment switches (each also a flag): AVROLAKE_BENCH_SIZES (records, comma-separated),
 AVROLAKE_BENCH_PER_FILE, AVROLAKE_BENCH_ROUNDS, AVROLAKE_BENCH_SMALL (FILESxRECORDS, 0 skips),
 AVROLAKE_BENCH_TINY (FILESxRECORDS, 0 skips), AVROLAKE_BENCH_TOOLS, AVROLAKE_BENCH_DATA
@@ -109,15 +114,31 @@ def _index(f: Path) -> tuple[str, str]:
     return f.stem.rsplit("-", 1)[-1], str(f)
 
 
+def export_baseline(ref: str, work: Path) -> Path:
+    """The src/ of commit `ref`, in a folder beside a link to this checkout's .jars/ (the
+    Delta jars and the class-data-sharing archive: avrolake finds them next to src/)."""
+    folder = work / "baseline"
+    folder.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "src"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    (folder / ".jars").symlink_to(ROOT / ".jars", target_is_directory=True)
+    return folder / "src"
+
+
 def run_tool(tool: str, source: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
     """One run of one tool over `source`, into a fresh output under `work`."""
     out = Path(tempfile.mkdtemp(prefix=f"{tool}-", dir=work))
     try:
-        if tool == "avrolake":
+        if tool in ("avrolake", "baseline"):
             cmd = [str(BIN / "avrolake"), "ingest", "--source", str(source), "--table",
                    str(out / "t"), "--registry", str(REGISTRY), "--subject", "log_event",
                    "--master", "local[2]",
                    "--settle-seconds", "0", "--json"]  # fmt: skip
+            if tool == "baseline":  # that commit's package first on the path (workers too)
+                cmd[0:1] = [sys.executable, "-m", "avrolake"]
+                env = {**env, "PYTHONPATH": str(work / "baseline" / "src")}
             measured = measure(cmd, env)
             summary = json.loads(measured.pop("out").strip().splitlines()[-1])
             measured["records"] = summary["records_written"]
@@ -151,6 +172,7 @@ def settings(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tiny", default=env.get("AVROLAKE_BENCH_TINY", "2x1000"))
     parser.add_argument("--tools", default=env.get("AVROLAKE_BENCH_TOOLS", ",".join(TOOLS)))
     parser.add_argument("--data", type=Path, default=env.get("AVROLAKE_BENCH_DATA") or None)
+    parser.add_argument("--baseline", default=env.get("AVROLAKE_BENCH_BASELINE") or None)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     return parser.parse_args(argv)
 
@@ -180,6 +202,8 @@ def inputs(
 def main(argv: list[str] | None = None) -> int:
     args = settings(argv)
     tools = [t for t in args.tools.split(",") if t]
+    if args.baseline:
+        tools.append("baseline")
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "AVROLAKE_SETTLE_SECONDS": "0"}
     work = Path(tempfile.mkdtemp(prefix="avrolake-cost-"))
     data = args.data or work / "data"
@@ -190,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         (work / "v3.avsc").write_text((REGISTRY / "log_event" / "v3.avsc").read_text())
+        if args.baseline:
+            export_baseline(args.baseline, work)
+            results["baseline"] = args.baseline
         folders, cases = inputs(args, data)
         for r in range(1, args.rounds + 1):
             for size, folder in folders.items():

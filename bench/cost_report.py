@@ -47,7 +47,7 @@ def lines_for_fit(f: dict[str, Any]) -> list[str]:
         lines.append(f"| {tool} | {v['all'][0]:.2f} | {v['all'][1]:.2f} | {per_round} |")
     if "avrolake" in f:
         s, i = f["avrolake"]["all"]
-        for other in (t for t in ("jvm", "floor") if t in f):
+        for other in (t for t in ("jvm", "floor", "baseline") if t in f):
             so, io = f[other]["all"]
             lines.append(f"| avrolake / {other} | {_ratio(s, so)} | {_ratio(i, io)} | |")
     return lines
@@ -72,8 +72,12 @@ def lines_for_small(runs: list[dict[str, Any]], case: str = "small") -> list[str
     lines = ["", f"{title} (CPU-s per round):", ""]
     for rnd in sorted({r["round"] for r in small}):
         cpu = {r["tool"]: r["cpu_s"] for r in small if r["round"] == rnd}
-        ratio = _ratio(cpu["avrolake"], cpu["jvm"]) if {"avrolake", "jvm"} <= cpu.keys() else ""
-        lines.append(f"- round {rnd}: {cpu}; avrolake / jvm {ratio}")
+        ratios = [
+            f"avrolake / {other} {_ratio(cpu['avrolake'], cpu[other])}"
+            for other in ("jvm", "baseline")
+            if {"avrolake", other} <= cpu.keys()
+        ]
+        lines.append(f"- round {rnd}: {cpu}; {'; '.join(ratios)}")
     return lines
 
 
@@ -92,6 +96,11 @@ def report(results: dict[str, Any], out: Path) -> None:
         f"pyspark {m['pyspark']}, polars-avro {m['polars-avro']}, deltalake {m['deltalake']}, "
         f"pyarrow {m['pyarrow']}. Load average (1, 5, 15 min) before {load[0]}, after {load[1]}.",
         "CPU-s = user+system seconds of every process of the run (JVMs, Python workers).",
+        *(
+            [f"`baseline`: avrolake at {results['baseline']}, run side by side with the others."]
+            if results.get("baseline")
+            else []
+        ),
         "",
         *lines_for_fit(results["fit"]),
         *lines_for_small(results["runs"]),

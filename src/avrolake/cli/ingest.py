@@ -290,9 +290,11 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from avrolake.ingest import run_ingest
+    from avrolake.spark.lean import skip_pandas_probe
     from avrolake.spark.runner import PROGRESS_SECONDS, SparkRunner
     from avrolake.spark.session import SessionHolder, spark_environment, worker_python
 
+    skip_pandas_probe()  # this process runs avrolake alone (avrolake.spark.lean)
     if not args.skip_schema_gate:
         schema_gate(args.registry, args.subject or None)
     config = config_from_args(args, dict(os.environ))

@@ -17,6 +17,7 @@ from typing import Any
 
 from avrolake.ingest import Landed, Outcome, SourceFile, WorkerContext, run_group
 from avrolake.ingest.progress import planned, progress_of
+from avrolake.spark.lean import skip_pandas_probe
 from avrolake.spark.progress import log_done, logged_progress
 from avrolake.spark.session import SessionHolder
 
@@ -84,12 +85,16 @@ class SparkRunner:
             ctx = replace(ctx, progress_dir=folder)
         rdd = spark.sparkContext.parallelize(groups, numSlices=len(groups))
         total = planned(groups)
+        # the workers of a Spark this run started run avrolake's tasks alone
+        lean = bool(getattr(self._session, "owned", False))
         try:
             with logged_progress(
                 spark, "ingest", total, self.progress_every, ctx.progress_dir
             ) as done:
 
                 def task(group: list[SourceFile]) -> list[Outcome]:
+                    if lean:
+                        skip_pandas_probe()
                     outcomes = run_group(group, ctx)
                     records = sum(o.records for o in outcomes if isinstance(o, Landed))
                     done.add(progress_of(group, records))

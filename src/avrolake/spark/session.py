@@ -31,6 +31,11 @@ LAUNCHER_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 # A Delta session: Spark SQL reads and writes the tables avrolake lands (docs/interop.md).
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+# Python workers of a local master import pyspark from its installed, byte-compiled copy, not
+# from pyspark.zip, which Python compiles from source in every process (avrolake.spark.daemon;
+# about 0.8 CPU-s for the daemon and 0.9 for each worker, bench/results/fixed_cost.md).
+DAEMON_MODULE_KEY = "spark.python.daemon.module"
+DAEMON_MODULE = "avrolake.spark.daemon"
 _LOCAL = re.compile(r"^local(?:\[([0-9]+|\*)(?:,([0-9]+))?\])?$")
 
 
@@ -145,22 +150,33 @@ def build_session(
         )
     builder = builder.appName(app_name).config("spark.sql.session.timeZone", "UTC")
     builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
-    for key, value in _task_conf(python).items():
+    for key, value in _task_conf(python, master).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     _quiet(spark.sparkContext)
     return spark
 
 
-def _task_conf(python: str) -> dict[str, str]:
-    """What every avrolake session or context sets: its Python, no UI, reused workers."""
-    return {
+def _task_conf(python: str, master: str | None) -> dict[str, str]:
+    """What every avrolake session or context sets: its Python, no UI, reused workers, and
+    on a local master (given, or spark-submit's) avrolake's Python daemon unless one is set.
+
+    The daemon is left to local masters: a cluster's workers may get avrolake through
+    `--py-files`, which Spark adds to the path of a task, not of the daemon."""
+    from pyspark import SparkConf
+
+    conf = {
         "spark.pyspark.python": python,
         "spark.pyspark.driver.python": python,
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.python.worker.reuse": "true",
     }
+    given = SparkConf()  # spark-submit's settings when its JVM runs this process
+    local = (master or given.get("spark.master", "")).startswith("local")
+    if local and not given.contains(DAEMON_MODULE_KEY):
+        conf[DAEMON_MODULE_KEY] = DAEMON_MODULE
+    return conf
 
 
 def _quiet(context: Any) -> None:
@@ -195,6 +211,9 @@ def build_context(
     `driver_java_options(jars_dir)`)."""
     from pyspark import SparkConf, SparkContext
 
+    from avrolake.spark.lean import lean_numpy_converters
+
+    lean_numpy_converters()
     conf = SparkConf()
     if master is not None:
         conf.setMaster(with_task_retries(master)).setAppName(app_name)
@@ -202,7 +221,7 @@ def build_context(
         conf.set("spark.driver.defaultJavaOptions", options)
         if master.startswith("local"):
             conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-    for key, value in _task_conf(python).items():
+    for key, value in _task_conf(python, master).items():
         conf.set(key, value)
     context = SparkContext.getOrCreate(conf)
     _quiet(context)
