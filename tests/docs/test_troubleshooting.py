@@ -140,6 +140,16 @@ def table_folder_not_empty(tmp: Path) -> str:
                     "--registry", str(SHIPPED_REGISTRY))  # fmt: skip
 
 
+def table_deleted_ledger_kept(tmp: Path) -> str:
+    generate_logs(resolve(str(tmp / "raw")), files=1, records=5, seed=1)
+    args = ("--source", str(tmp / "raw"), "--table", str(tmp / "t"), "--settle-seconds", "0",
+            "--registry", str(SHIPPED_REGISTRY))  # fmt: skip
+    first = subprocess.run([sys.executable, "-m", "avrolake", "ingest", *args], check=False)
+    assert first.returncode == 0
+    shutil.rmtree(tmp / "t")
+    return avrolake("ingest", *args)
+
+
 LOCAL: dict[str, Callable[[Path], str]] = {
     "bootstrap: a Java 17+ JDK is required": no_java,
     "No interpreter found for Python 3.11": no_python,
@@ -154,6 +164,7 @@ LOCAL: dict[str, Callable[[Path], str]] = {
     "avrolake: error: --table … is a folder holding … that are not a Delta table": (
         table_folder_not_empty
     ),
+    "avrolake: error: --table … does not exist, but its ledger … does": table_deleted_ledger_kept,
 }
 ON_S3: dict[str, Callable[[S3Endpoint], str]] = {
     "avrolake: error: bucket '…' does not exist at the S3 endpoint …": no_bucket,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +223,21 @@ def test_the_ledger_row_of_a_landed_file_is_untouched_by_a_refused_run(landed: P
         )
     after = sql(str(landed / "lake" / "logs_ledger"), "SELECT path, status FROM t ORDER BY path")
     assert after == before
+
+
+def test_a_ledger_whose_table_was_deleted_is_refused_so_no_file_is_skipped_silently(
+    landed: Path,
+) -> None:
+    """The ledger would count every file it recorded as done: a run into the deleted
+    table's place would create an empty table and land nothing."""
+    lake = landed / "lake"
+    shutil.rmtree(lake / "logs")
+    with pytest.raises(ConfigError, match=r"logs does not exist, but its ledger .*logs_ledger"):
+        run_ingest(config(landed, run_id="run-2"), SerialRunner())
+    assert not (lake / "logs").exists()
+
+    shutil.rmtree(lake / "logs_ledger")  # as the message says: land every file again
+    shutil.rmtree(lake / "logs_quarantine", ignore_errors=True)  # none yet: nothing failed
+    again = run_ingest(config(landed, run_id="run-3"), SerialRunner())
+    assert (again.files_seen, again.files_ingested, again.files_skipped) == (3, 2, 0)
+    assert (again.files_quarantined, again.records_written) == (1, 10)

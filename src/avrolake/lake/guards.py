@@ -58,8 +58,10 @@ def check_targets(ref: TableRef, loaded: DeltaTable | None = None) -> None:
                 "table, its quarantine table and its ledger must be three different tables "
                 "(the quarantine table defaults to <table>_quarantine). Nothing was written."
             )
+    exists: dict[TableRole, bool] = {}
     for role, uri in places.items():
         table = loaded if role == "main" and loaded is not None else _load(ref, uri)
+        exists[role] = table is not None
         if table is None:
             _require_empty(resolve(uri, ref.s3), role)
             continue
@@ -70,6 +72,15 @@ def check_targets(ref: TableRef, loaded: DeltaTable | None = None) -> None:
                 f"{_FLAG[role]} {uri} is {what}, not a {role} table; writing the run's {role} "
                 "rows there would break it. Point it at a new location. Nothing was written."
             )
+    if exists["ledger"] and not exists["main"]:
+        # the main table is created before the ledger's first row: it was deleted or moved
+        raise ConfigError(
+            f"--table {ref.uri} does not exist, but its ledger {ref.ledger_uri} does: the table "
+            "was deleted or moved. The ledger counts the files it recorded as done, so a run "
+            "now would skip them and a new table would lack their rows. To land every file "
+            f"again, delete {ref.ledger_uri} and {ref.quarantine_uri} as well; to keep the "
+            "history, restore the table there. Nothing was written."
+        )
 
 
 def _normal(uri: str) -> str:

@@ -165,18 +165,17 @@ def _task_conf(python: str, master: str | None) -> dict[str, str]:
     `--py-files`, which Spark adds to the path of a task, not of the daemon."""
     from pyspark import SparkConf
 
-    conf = {
+    given = SparkConf()  # spark-submit's settings when its JVM runs this process
+    local = (master or given.get("spark.master", "")).startswith("local")
+    daemon = local and not given.contains(DAEMON_MODULE_KEY)
+    return {
         "spark.pyspark.python": python,
         "spark.pyspark.driver.python": python,
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.python.worker.reuse": "true",
+        **({DAEMON_MODULE_KEY: DAEMON_MODULE} if daemon else {}),
     }
-    given = SparkConf()  # spark-submit's settings when its JVM runs this process
-    local = (master or given.get("spark.master", "")).startswith("local")
-    if local and not given.contains(DAEMON_MODULE_KEY):
-        conf[DAEMON_MODULE_KEY] = DAEMON_MODULE
-    return conf
 
 
 def _quiet(context: Any) -> None:
