@@ -11,20 +11,21 @@ another version, stays where it is.
 
 Spark runs it when `spark.python.daemon.module` names it (`avrolake.spark.session` sets it
 for local masters; a cluster whose workers have avrolake installed may set it too). It
-imports nothing from pyspark or avrolake before the path is settled.
+imports nothing from pyspark or avrolake before the path is settled, and only modules
+Python has loaded at start (no pathlib, no zipfile).
 """
 
 from __future__ import annotations
 
+import os
 import sys
-import zipfile
+import zipimport
 from importlib.machinery import PathFinder
-from pathlib import Path
 
 
 def zipped_package(entry: str) -> str | None:
     """The package a path entry is Spark's zip of (pyspark.zip, py4j-<version>-src.zip)."""
-    name = Path(entry).name
+    name = os.path.basename(entry)
     if name == "pyspark.zip":
         return "pyspark"
     if name.startswith("py4j-") and name.endswith("-src.zip"):
@@ -33,10 +34,9 @@ def zipped_package(entry: str) -> str | None:
 
 
 def _zipped_version(entry: str, package: str) -> bytes | None:
-    try:
-        with zipfile.ZipFile(entry) as archive:
-            return archive.read(f"{package}/version.py")
-    except (OSError, KeyError, zipfile.BadZipFile):
+    try:  # zipimport is loaded at start already; zipfile would cost an import
+        return zipimport.zipimporter(entry).get_data(f"{package}/version.py")
+    except (OSError, zipimport.ZipImportError):
         return None
 
 
@@ -46,7 +46,8 @@ def _installed_version(package: str, path: list[str]) -> bytes | None:
         return None
     for location in spec.submodule_search_locations:
         try:
-            return (Path(location) / "version.py").read_bytes()
+            with open(os.path.join(location, "version.py"), "rb") as version:
+                return version.read()
         except OSError:
             continue
     return None
