@@ -8,13 +8,20 @@ unless the user chose one (PYSPARK_PYTHON / spark.pyspark.python).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from deltalake import DeltaTable
 
+from avrolake.config import IngestConfig
+from avrolake.errors import ConfigError
+from avrolake.ingest import run_ingest
+from avrolake.spark.runner import SparkRunner
 from avrolake.spark.session import worker_python
 from avrolake.storage import resolve
 from tests.conftest import ROOT, SHIPPED_REGISTRY
@@ -87,3 +94,30 @@ def test_worker_python_is_the_users_choice_else_the_drivers_own(
     environ: dict[str, str], conf: str | None, chosen: str
 ) -> None:
     assert worker_python(environ, conf, "/venv/bin/python") == chosen
+
+
+def test_workers_without_avrolake_fail_the_run_saying_what_to_do(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Spark's own error is a JVM stack trace ending in `collectAndServe`; the run says which
+    Python lacks avrolake, and commits nothing."""
+    raw, table = tmp_path / "raw", tmp_path / "lake" / "logs"
+    generate_logs(resolve(str(raw)), files=2, records=10, seed=3)
+    started = dt.datetime.now(dt.UTC)
+    config = IngestConfig(
+        str(raw), str(table), "run-1", started, SHIPPED_REGISTRY, settle_seconds=0
+    )
+    context = spark.sparkContext
+    before = context.pythonExec
+    context.pythonExec = "/usr/bin/python3"  # a Python without avrolake
+    try:
+        with pytest.raises(ConfigError) as failed:
+            run_ingest(config, SparkRunner(lambda: spark))
+    finally:
+        context.pythonExec = before
+    assert str(failed.value).startswith(
+        "the Spark job's Python workers run /usr/bin/python3, which cannot import avrolake "
+        "(ModuleNotFoundError: No module named 'avrolake'). Install avrolake there"
+    )
+    assert DeltaTable(str(table)).version() == 0  # created, nothing landed
+    assert not (tmp_path / "lake" / "logs_ledger").exists()

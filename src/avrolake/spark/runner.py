@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from avrolake.errors import ConfigError
 from avrolake.ingest import Landed, Outcome, SourceFile, WorkerContext, run_group
 from avrolake.ingest.progress import planned, progress_of
 from avrolake.spark.lean import skip_pandas_probe
@@ -100,8 +101,24 @@ class SparkRunner:
                     done.add(progress_of(group, records))
                     return outcomes
 
-                per_group: list[list[Outcome]] = rdd.map(task).collect()
+                try:
+                    per_group: list[list[Outcome]] = rdd.map(task).collect()
+                except Exception as exc:
+                    raise workers_failed(exc, spark.sparkContext.pythonExec) from exc
         finally:
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
         return [outcome for outcomes in per_group for outcome in outcomes]
+
+
+def workers_failed(exc: Exception, python: str | None) -> Exception:
+    """What a failed ingest job tells the user: the Python workers' missing avrolake in
+    words (Spark's own error is a JVM stack trace ending in `collectAndServe`), else `exc`."""
+    if "No module named 'avrolake'" in str(exc):
+        return ConfigError(
+            f"the Spark job's Python workers run {python or 'python3'}, which cannot import "
+            "avrolake (ModuleNotFoundError: No module named 'avrolake'). Install avrolake "
+            "there, or point PYSPARK_PYTHON at a Python that has it (on a cluster, on every "
+            "worker). Nothing was committed."
+        )
+    return exc
