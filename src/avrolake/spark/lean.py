@@ -10,8 +10,9 @@ Both are measured in bench/results/fixed_cost.md:
   to ask whether they are pandas objects. `skip_pandas_probe` lets it ask once, with pandas
   unimportable, in a process that converts no pandas objects; pyarrow then takes Python
   objects as Python objects. An explicit pandas conversion (`Table.to_pandas`) still imports
-  pandas and works. Only for processes that run avrolake's code alone: the CLI's, and the
-  Python workers of a Spark context the CLI started.
+  pandas and works. Only for processes that run avrolake's code alone: the `avrolake ingest`
+  process, and the Python workers of a Spark context the run itself started (SparkRunner:
+  its holder owns the context, and stops it when the run ends).
 """
 
 from __future__ import annotations
