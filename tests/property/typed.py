@@ -88,8 +88,9 @@ def typed_union(schema: Union, value: Any) -> Any:
 
 
 def hostile(schema: Schema, value: Any) -> bool:
-    """Whether a Java-typed value holds a timestamp or a date Delta cannot hold, or bytes
-    read as a string that are not UTF-8: values the product quarantines (docs/table.md)."""
+    """Whether a Java-typed value holds a timestamp or a date Delta cannot hold, bytes
+    read as a string that are not UTF-8, or a decimal of more digits than its precision
+    (Java does not check it): values the product quarantines (docs/table.md)."""
     if value is None:
         return False
     if isinstance(value, dict) and "$invalid_utf8" in value:
@@ -110,4 +111,7 @@ def hostile(schema: Schema, value: Any) -> bool:
         return not MIN_MICROS <= value <= MAX_MICROS
     if isinstance(schema, Primitive) and schema.logical == "date":
         return not MIN_DAYS <= value <= MAX_DAYS
+    if isinstance(schema, Primitive | Fixed) and schema.decimal is not None:
+        unscaled = int(value["$dec"].replace(".", ""))  # toPlainString: `scale` decimals
+        return abs(unscaled) >= 10**schema.decimal.precision
     return False

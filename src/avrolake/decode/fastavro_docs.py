@@ -20,6 +20,13 @@ A writer `long` read as a reader `float` is rounded once, to the nearest float32
 `(float) long` does: fastavro would make a Python float (float64) of it first and Arrow round
 that again (2**60 + 2**36 + 1 would become 2**60, not 2**60 + 2**37). The writer document marks
 such a `long` with the logical type `avrolake-float32`, whose reader rounds the int itself.
+
+Resolution ignores logical types (Avro Java): a `bytes` or `fixed` a reader decimal reads is
+its unscaled two's-complement integer at the reader's scale, whatever logical type the writer
+gave it. fastavro converts by the writer's logical type, so the writer document marks such a
+type `avrolake-decimal` with the reader's precision and scale, whose reader also refuses what
+no decimal column holds: no bytes (Avro Java cannot read them either) and more digits than
+the precision (fastavro would round them to it).
 """
 
 from __future__ import annotations
@@ -33,8 +40,10 @@ import fastavro.read
 
 from avrolake.compatibility.rules import reader_branch, writer_field_for
 from avrolake.decode.arrow_types import NUMERIC_LOGICAL, non_null
+from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.schema import (
     Array,
+    Decimal,
     Enum,
     Fixed,
     Map,
@@ -47,6 +56,8 @@ from avrolake.schema import (
 
 WRAPPER_PREFIX = "avrolake_branch"
 FLOAT32_LOGICAL = "avrolake-float32"  # a writer long a reader float reads (rounded once)
+DECIMAL_LOGICAL = "avrolake-decimal"  # writer bytes or fixed a reader decimal reads (checked)
+DECIMAL_WHERE = "avrolake-field"  # its field path in the reader, for the quarantine reason
 # Time of day lands as its base number (docs/table.md): fastavro is not asked to convert it.
 _TIME_LOGICAL = frozenset({"time-millis", "time-micros"})
 Slot = tuple[int, int]  # (id of the field, array, map or union holding a type, its position)
@@ -76,10 +87,12 @@ def fastavro_schemas(writer: Schema, reader: Record) -> FastavroSchemas:
         if (name := _wrapper(number, branch)) is not None
     }
     reader_doc = _Emitter(wraps, NUMERIC_LOGICAL, pairing.aliases, defaults=True).emit(reader)
-    if not (pairing.wraps or pairing.float32 or pairing.raw or _has_time(writer, set())):
+    changed = pairing.wraps or pairing.float32 or pairing.raw or pairing.decimal
+    if not (changed or _has_time(writer, set())):
         return FastavroSchemas(reader_doc, None)
     writer_emitter = _Emitter(pairing.wraps, _TIME_LOGICAL, {}, defaults=False)
     writer_emitter.float32, writer_emitter.raw = pairing.float32, pairing.raw
+    writer_emitter.decimal = pairing.decimal
     writer_doc = writer_emitter.emit(writer)
     return FastavroSchemas(reader_doc, writer_doc)
 
@@ -98,7 +111,40 @@ def float32_of(value: int) -> float:
     return math.copysign(float(kept << shift), value)
 
 
+def decimal_of(data: bytes, precision: int, scale: int, where: str = "/") -> decimal.Decimal:
+    """Avro's decimal on bytes or fixed: the big-endian two's-complement unscaled integer at
+    `scale`, exactly; a value of no bytes or of more than `precision` digits is refused
+    (QuarantineError, conversion_error) naming `where`, the field path."""
+    what = f"{where}: a value read as decimal({precision},{scale})"
+    if not data:
+        raise QuarantineError(
+            QuarantineKind.CONVERSION_ERROR,
+            f"{what} has no bytes; an Avro decimal needs at least one (Avro Java cannot read "
+            "it either). Fix the producer",
+        )
+    unscaled = int.from_bytes(data, "big", signed=True)
+    if abs(unscaled) >= 10**precision:
+        raise QuarantineError(
+            QuarantineKind.CONVERSION_ERROR,
+            f"{what} has {len(str(abs(unscaled)))} digits, more than its precision holds. Widen "
+            "the precision in a new schema version, or fix the producer",
+        )
+    return decimal.Decimal(f"{unscaled}E-{scale}")
+
+
+def _read_decimal(
+    data: bytes | str, writer: dict[Any, Any] | None, reader: dict[Any, Any] | None
+) -> decimal.Decimal:
+    assert writer is not None  # fastavro gives the writer's type, which holds the logical type
+    raw = data.encode() if isinstance(data, str) else data  # a string's UTF-8 bytes (promoted)
+    where = writer.get(DECIMAL_WHERE, "/")
+    return decimal_of(raw, writer["precision"], writer.get("scale", 0), where)
+
+
 fastavro.read.LOGICAL_READERS[f"long-{FLOAT32_LOGICAL}"] = lambda data, *_: float32_of(data)
+fastavro.read.LOGICAL_READERS[f"bytes-{DECIMAL_LOGICAL}"] = _read_decimal
+fastavro.read.LOGICAL_READERS[f"fixed-{DECIMAL_LOGICAL}"] = _read_decimal
+fastavro.read.LOGICAL_READERS[f"string-{DECIMAL_LOGICAL}"] = _read_decimal
 
 
 def landed_default(schema: Schema, value: Any) -> Any:
@@ -126,7 +172,7 @@ def landed_default(schema: Schema, value: Any) -> Any:
         if schema.decimal is None:
             return raw
         unscaled = int.from_bytes(raw, "big", signed=True)
-        return decimal.Decimal(unscaled).scaleb(-schema.decimal.scale)
+        return decimal.Decimal(f"{unscaled}E-{schema.decimal.scale}")  # exact: no context
     if isinstance(schema, Primitive) and schema.type in ("float", "double"):
         return float(value)
     return value
@@ -186,11 +232,13 @@ class _Pairing:
         self.done: set[tuple[int, int]] = set()
         self.float32: set[int] = set()  # writer longs that a reader float reads
         self.raw: set[int] = set()  # writer types whose logical type the reader lacks
+        self.decimal: dict[int, tuple[Decimal, str]] = {}  # writer types a reader decimal
+        # reads, with the reader's decimal and the field paths that read them
 
-    def pair(self, writer: Schema, reader: Schema, slot: Slot) -> None:
+    def pair(self, writer: Schema, reader: Schema, slot: Slot, where: str = "") -> None:
         if isinstance(writer, Union):
             for i, branch in enumerate(writer.branches):
-                self.pair(branch, reader, (id(writer), i))
+                self.pair(branch, reader, (id(writer), i), where)
             return
         if isinstance(reader, Union):
             index = reader_branch(writer, reader)
@@ -203,11 +251,11 @@ class _Pairing:
                 written = f"{name}_w{len(self.wraps)}"
                 self.wraps[slot] = (written, member_name(chosen))
                 self.aliases.setdefault(name, []).append(written)
-            self.pair(writer, chosen, slot)
+            self.pair(writer, chosen, slot, where)
             return
-        self.inside(writer, reader)
+        self.inside(writer, reader, where)
 
-    def inside(self, writer: Schema, reader: Schema) -> None:
+    def inside(self, writer: Schema, reader: Schema, where: str) -> None:
         if isinstance(writer, Primitive | Fixed) and isinstance(reader, Primitive | Fixed):
             if writer.type == "long" and reader.type == "float":
                 self.float32.add(id(writer))
@@ -215,10 +263,14 @@ class _Pairing:
                 # Resolution ignores logical types: the reader reads the written number
                 # (or bytes) and gives it its own logical type, if any (Avro Java).
                 self.raw.add(id(writer))
+            if reader.decimal is not None:  # its bytes, at the reader's scale
+                known = self.decimal.get(id(writer))
+                places = f"{known[1]}, {where or '/'}" if known else where or "/"
+                self.decimal[id(writer)] = (reader.decimal, places)
         elif isinstance(writer, Array) and isinstance(reader, Array):
-            self.pair(writer.items, reader.items, (id(writer), 0))
+            self.pair(writer.items, reader.items, (id(writer), 0), f"{where}[]")
         elif isinstance(writer, Map) and isinstance(reader, Map):
-            self.pair(writer.values, reader.values, (id(writer), 0))
+            self.pair(writer.values, reader.values, (id(writer), 0), f"{where}{{}}")
         elif isinstance(writer, Record) and isinstance(reader, Record):
             if (id(writer), id(reader)) in self.done:
                 return
@@ -226,7 +278,8 @@ class _Pairing:
             for rfield in reader.fields:
                 wfield = writer_field_for(writer, rfield)
                 if wfield is not None:
-                    self.pair(wfield.type, rfield.type, (id(wfield), 0))
+                    path = f"{where}/{rfield.name}"
+                    self.pair(wfield.type, rfield.type, (id(wfield), 0), path)
 
 
 class _Emitter:
@@ -248,6 +301,7 @@ class _Emitter:
         self.defined: set[int] = set()
         self.float32: set[int] = set()  # writer longs emitted as `avrolake-float32`
         self.raw: set[int] = set()  # types emitted without their logical type
+        self.decimal: dict[int, tuple[Decimal, str]] = {}  # types emitted as this decimal
 
     def slot(self, schema: Schema, key: Slot) -> Any:
         doc = self.emit(schema)
@@ -290,6 +344,10 @@ class _Emitter:
         return {"type": schema.type, **logical} if logical else schema.type
 
     def logical(self, schema: Primitive | Fixed) -> dict[str, Any]:
+        if id(schema) in self.decimal:
+            read_as, where = self.decimal[id(schema)]
+            return {"logicalType": DECIMAL_LOGICAL, "precision": read_as.precision,
+                    "scale": read_as.scale, DECIMAL_WHERE: where}  # fmt: skip
         if schema.logical is None or schema.logical in self.strip or id(schema) in self.raw:
             return {}
         doc: dict[str, Any] = {"logicalType": schema.logical}

@@ -65,4 +65,4 @@ def _bytes_value(value: str, scale: int | None) -> Any:
     if scale is None:
         return data
     unscaled = int.from_bytes(data, "big", signed=True) if data else 0
-    return decimal.Decimal(unscaled).scaleb(-scale)
+    return decimal.Decimal(f"{unscaled}E-{scale}")  # exact: no context rounds it
