@@ -4,10 +4,12 @@ v1 is a random record; each next version evolves the latest by the specification
 fields added with defaults (at any depth), fields removed, promotions, fields renamed with
 aliases (aliases accumulate, so the latest reader reads every older writer), named types
 renamed with aliases, enum symbols added or removed behind an enum default, nullable wraps
-and union branches added. Every version is checked with avrolake's `check_compatibility`
-against every earlier one (a draw that fails is drawn again); Avro Java's
-`SchemaCompatibility` checks them again in the test. `FEATURES` switches rules and types on
-and off; `AVROLAKE_DIFF_FEATURES="+time,-interleave"` overrides them for one run.
+and union branches added, a logical type gained or lost on the same base type (`bytes` read
+as a decimal, a `long` as a timestamp; resolution ignores logical types). Every version is
+checked with avrolake's `check_compatibility` against every earlier one (a draw that fails is
+drawn again); Avro Java's `SchemaCompatibility` checks them again in the test. `FEATURES`
+switches rules and types on and off; `AVROLAKE_DIFF_FEATURES="+time,-interleave"` overrides
+them for one run.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ FEATURES: dict[str, bool] = {
     "hostile": True,  # timestamps outside years 1..9999 (the file must be quarantined)
     "partitioned": True,  # some chains partition by a timestamp-micros field `ts`
     "fastavro_path": True,  # half the chains forced onto the fastavro decode path
+    "logical_evolve": True,  # a type gains or loses a logical type on the same base type
 }
 LOGICAL = {
     "date": "int", "timestamp-millis": "long", "timestamp-micros": "long",
@@ -166,6 +169,22 @@ class Gen:
             return {"type": "fixed", "name": self.fresh("D"), "size": 8, **doc}
         return {"type": options[name], "logicalType": name}
 
+    def gains(self, base: str, depth: int) -> list[Any]:
+        """The logical types on `base` a new version may give it (the generator's own)."""
+        names = [n for n, b in LOGICAL.items() if b == base]
+        if depth > 1 and not self.feat["nested_local_ts"]:
+            names = [n for n in names if not n.startswith("local-")]
+        names += [n for n, b in TIME.items() if b == base and self.feat["time"]]
+        out: list[Any] = [{"type": base, "logicalType": n} for n in names]
+        if base == "string" and self.feat["uuid"]:
+            out.append({"type": "string", "logicalType": "uuid"})
+        if base == "bytes" and self.feat["decimal"]:
+            precision = self.rng.randint(1, 18)
+            scale = self.rng.randint(0, precision)
+            out.append({"type": "bytes", "logicalType": "decimal", "precision": precision,
+                        "scale": scale})  # fmt: skip
+        return out
+
     def record(self, name: str, count: int, depth: int) -> dict[str, Any]:
         fields = [{"name": self.fresh("f"), "type": self.type(depth)} for _ in range(count)]
         return {"type": "record", "name": name, "fields": fields}
@@ -214,11 +233,23 @@ class Gen:
 
     def evolve_inner(self, doc: Any, depth: int) -> Any:
         if isinstance(doc, str):
+            gains = self.gains(doc, depth)
+            if gains and self.chance(0.08, "logical_evolve"):
+                return self.rng.choice(gains)
             if doc in PROMOTE and self.chance(0.25, "promote"):
                 return self.rng.choice(PROMOTE[doc])
             return doc
         doc = copy.deepcopy(doc)
         kind = doc["type"]
+        if "logicalType" in doc and self.chance(0.08, "logical_evolve"):
+            if kind != "fixed":
+                return kind
+            return {k: v for k, v in doc.items() if k not in ("logicalType", "precision", "scale")}
+        if kind == "fixed" and self.feat["decimal"] and self.chance(0.08, "logical_evolve"):
+            digits = len(str(2 ** (8 * doc["size"] - 1))) - 1  # all of them fit the size
+            precision = self.rng.randint(1, digits)
+            scale = self.rng.randint(0, precision)
+            return {**doc, "logicalType": "decimal", "precision": precision, "scale": scale}
         if kind in ("record", "enum", "fixed") and depth > 0 and self.chance(0.15, "rename_type"):
             doc["aliases"] = [doc["name"], *doc.get("aliases", [])]
             doc["name"] = self.fresh(doc["name"][0])

@@ -149,9 +149,10 @@ def test_a_kept_nested_field_back_in_the_reader_needs_migrate_and_gets_its_defau
     assert chain.rows() == chain.fresh()
 
 
-def nested_kept_then_read_again(tmp_path: Path, b: str | None) -> Chain:
+def nested_kept_then_read_again(tmp_path: Path, b: str | None, column: str = "r") -> Chain:
     """v1 writes n (int) and r{a, b}; v2 reads n as float (16777217 lands rounded); v3 reads
-    n as double and no longer has r.b: the source is read again with r.b kept."""
+    n as double and no longer has r.b (and calls r `column`, alias r): the source is read
+    again with r.b kept."""
     chain = Chain(tmp_path)
     v1 = record(
         field("n", "int"), field("r", inner(field("a", "int"), field("b", ["null", "string"])))
@@ -160,26 +161,38 @@ def nested_kept_then_read_again(tmp_path: Path, b: str | None) -> Chain:
     chain.write(1, v1, [{"id": 1, "n": 16_777_217, "r": {"a": 1, "b": b}}])
     chain.register(2, record(field("n", "float"), *v1["fields"][2:]))
     chain.ingest()
-    chain.register(3, record(field("n", "double"), field("r", NEW)))
+    aliases = {"aliases": ["r"]} if column != "r" else {}
+    chain.register(3, record(field("n", "double"), field(column, NEW, **aliases)))
     return chain
 
 
+# The record column renamed in the same version (r -> r2, alias r): its stored values are
+# found under the stored name. Before, migrate died with `KeyError: 'r2'` inside delta-rs's
+# write (exit 1); found by the Java differential test (seed 1152026, chain 468).
+COLUMNS = [pytest.param("r", id="same_name"), pytest.param("r2", id="renamed")]
+
+
+@pytest.mark.parametrize("column", COLUMNS)
 def test_a_source_read_again_refuses_to_lose_its_kept_nested_values(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], column: str
 ) -> None:
-    chain = nested_kept_then_read_again(tmp_path, "x")
+    chain = nested_kept_then_read_again(tmp_path, "x", column)
     capsys.readouterr()
     assert chain.migrate() == 1
     err = capsys.readouterr().err
-    assert "column r.b (rows of writer v1)" in err
+    assert f"column {column}.b (rows of writer v1)" in err
     assert "--drop-removed-columns" in err
     assert chain.migrate("--drop-removed-columns") == 0
-    assert sql(chain.table(), "SELECT n, r FROM t") == [{"n": 16_777_217.0, "r": {"a": 1}}]
+    rows = sql(chain.table(), f"SELECT n, {column} FROM t")
+    assert rows == [{"n": 16_777_217.0, column: {"a": 1}}]
 
 
-def test_a_source_read_again_with_null_kept_nested_values_migrates(tmp_path: Path) -> None:
-    chain = nested_kept_then_read_again(tmp_path, None)
+@pytest.mark.parametrize("column", COLUMNS)
+def test_a_source_read_again_with_null_kept_nested_values_migrates(
+    tmp_path: Path, column: str
+) -> None:
+    chain = nested_kept_then_read_again(tmp_path, None, column)
     assert chain.migrate() == 0
-    assert sql(chain.table(), "SELECT n, r FROM t") == [
-        {"n": 16_777_217.0, "r": {"a": 1, "b": None}}
+    assert sql(chain.table(), f"SELECT n, {column} FROM t") == [
+        {"n": 16_777_217.0, column: {"a": 1, "b": None}}
     ]

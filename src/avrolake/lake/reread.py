@@ -23,8 +23,19 @@ from deltalake import DeltaTable
 from avrolake.config import RESCUED_DATA
 from avrolake.errors import MigrationError
 from avrolake.lake.columns import KEPT_KEY, SOURCE_FILE, WRITER_FINGERPRINT, WRITER_VERSION
-from avrolake.lake.kept import fill_kept, holds_kept_values, kept_paths, reader_values
-from avrolake.lake.reshape import Fields, ValueProblem, apply
+from avrolake.lake.kept import fill_kept, holds_kept_values, is_kept, kept_paths, reader_values
+from avrolake.lake.reshape import (
+    Cast,
+    Entries,
+    Fields,
+    Items,
+    Members,
+    Node,
+    Pick,
+    Take,
+    ValueProblem,
+    apply,
+)
 from avrolake.lake.table import query_arrow
 
 RELAND = (
@@ -124,25 +135,28 @@ def fresh_batch(fresh: FreshRead, held: pa.StructArray, plan: Fields, schema: pa
     valued = tuple(k for k in kept if held.field(k).null_count != len(held))
     order = _kept_order(fresh, held, plan, schema, valued, uri) if valued else None
     columns = []
-    for field in schema:
+    for field, part in zip(schema, plan.parts, strict=True):
         if field.name in kept:
             column = held.field(field.name) if order is None else held.field(field.name).take(order)
             columns.append(column.cast(field.type))
         elif field.name in rows.column_names:
-            columns.append(_fresh_column(fresh, held, field, uri))
+            columns.append(_fresh_column(fresh, held, field, Fields(pa.struct([field]), (part,)),
+                                         uri))  # fmt: skip
         else:
             columns.append(pa.repeat(held.field(field.name)[0], rows.num_rows).cast(field.type))
     return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
-def _fresh_column(fresh: FreshRead, held: pa.StructArray, field: pa.Field, uri: str) -> pa.Array:
+def _fresh_column(fresh: FreshRead, held: pa.StructArray, field: pa.Field, read: Fields,
+                  uri: str) -> pa.Array:  # fmt: skip
     """A fresh read's column as the table's: its kept nested children (lake/kept.py) NULL,
     which refuses where the stored rows hold values there (a fresh read's rows cannot be
-    matched to the stored rows inside a record)."""
+    matched to the stored rows inside a record); `read` reads the column from the stored
+    rows (the stored names, renamed since at any depth)."""
     assert fresh.rows is not None
     column = fresh.rows.column(field.name)
     paths = kept_paths(field.type, field.name)
-    if paths and holds_kept_values(held.field(field.name), field.type):
+    if paths and _holds_kept(read, held):
         version = held.field(WRITER_VERSION)[0].as_py()
         raise MigrationError(
             uri, ", ".join(paths), version, f"its source {fresh.source} is read again with the "
@@ -151,6 +165,39 @@ def _fresh_column(fresh: FreshRead, held: pa.StructArray, field: pa.Field, uri: 
             f"{RELAND[0].lower()}{RELAND[1:]}: {fresh.source}",
         )  # fmt: skip
     return fill_kept(column, field.type) if paths else column.combine_chunks().cast(field.type)
+
+
+def _holds_kept(node: Node, array: pa.Array) -> bool:
+    """Whether the stored values `array`, read by the plan's `node`, hold a non-NULL value
+    where the table's type has a kept child: followed through the stored names the plan
+    reads, then by name where the plan reads the stored value as it is (a `Cast`)."""
+    if isinstance(node, Fields) and pa.types.is_struct(array.type):
+        valid = array.is_valid()
+        for target, part in zip(node.target, node.parts, strict=True):
+            if not isinstance(part, Take) or part.source is None:
+                continue
+            if array.type.get_field_index(part.source) < 0:
+                continue
+            child = array.field(part.source).filter(valid)
+            if child.null_count != len(child) if is_kept(target) else _holds_kept(part.node, child):
+                return True
+        return False
+    if isinstance(node, Items) and pa.types.is_list(array.type):
+        return _holds_kept(node.items, array.flatten())
+    if isinstance(node, Entries) and pa.types.is_map(array.type):
+        return _holds_kept(node.values, array.items)
+    if isinstance(node, Members | Pick):
+        takes = [t for m in node.members for t in m] if isinstance(node, Members) else node.sources
+        return any(_member_holds_kept(take, array) for take in takes)
+    return isinstance(node, Cast) and holds_kept_values(array, node.target)
+
+
+def _member_holds_kept(take: Take, array: pa.Array) -> bool:
+    if take.source is None:
+        return _holds_kept(take.node, array)
+    if pa.types.is_struct(array.type) and array.type.get_field_index(take.source) >= 0:
+        return _holds_kept(take.node, array.field(take.source))
+    return False
 
 
 _NOT_KEYS = frozenset({WRITER_VERSION, WRITER_FINGERPRINT, RESCUED_DATA})
