@@ -247,3 +247,30 @@ def test_fastavro_decompresses_a_block_whole_without_a_cap() -> None:
     with pytest.raises(QuarantineError) as caught:
         list(Container(io.BytesIO(buffer.getvalue()), 2**20).blocks())
     assert caught.value.kind is QuarantineKind.TOO_LARGE
+
+
+def decimal_of_bytes(precision: int, scale: int) -> dict[str, Any]:
+    return {"type": "bytes", "logicalType": "decimal", "precision": precision, "scale": scale}
+
+
+def test_fastavro_converts_by_the_writer_s_logical_type_not_the_reader_s() -> None:
+    """Plain bytes read by a reader decimal come back bytes (Avro Java: 2.58, the reader's
+    decimal of the unscaled 258). avrolake gives the writer its own `avrolake-decimal`
+    (decode/fastavro_docs.py) and lands 2.58."""
+    assert fastavro_round_trip("bytes", decimal_of_bytes(7, 2), b"\x01\x02") == b"\x01\x02"
+
+
+def test_fastavro_rounds_a_decimal_to_its_precision_and_reads_no_bytes_as_zero() -> None:
+    """10 digits in a decimal(7,2) come back rounded to 7 (Avro Java reads 21474836.47); no
+    bytes come back 0 (Avro Java: `Zero length BigInteger`). avrolake's `decimal_of`
+    quarantines both (`conversion_error`, naming the field)."""
+    writer = decimal_of_bytes(7, 2)
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, fastavro.parse_schema("bytes"), b"\x7f\xff\xff\xff")
+    buffer.seek(0)
+    value = fastavro.schemaless_reader(buffer, fastavro.parse_schema(writer), None)
+    assert str(value) == "2.147484E+7"
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, fastavro.parse_schema("bytes"), b"")
+    buffer.seek(0)
+    assert str(fastavro.schemaless_reader(buffer, fastavro.parse_schema(writer), None)) == "0.00"
