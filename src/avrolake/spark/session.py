@@ -242,12 +242,19 @@ def _with_delta(builder: Any, jars_dir: Path) -> Any:
 
 
 def active_session() -> Any:
-    """The SparkSession already running in this process (a notebook, a test suite), if any."""
+    """The Spark already running in this process (a notebook, a test suite), if any: its
+    SparkSession, or a bare SparkContext (as a ContextOnly), which is never the holder's to
+    stop or to tune."""
     if "pyspark" not in sys.modules:  # no pyspark imported: no session can be active
         return None
+    from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
-    return SparkSession.getActiveSession()
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        return session
+    context = SparkContext._active_spark_context
+    return None if context is None else ContextOnly(context)
 
 
 class SessionHolder:
