@@ -203,6 +203,12 @@ class UnsupportedTableFeatureError(ViolationError):
         )
 
 
+class SparkJobError(AvrolakeError):
+    """The run's Spark job failed (a task's error, a crashed worker); nothing was committed."""
+
+    exit_code = EXIT_VIOLATION
+
+
 class CommitConflictError(ViolationError):
     """Other runs kept committing to the table; nothing of this run was committed."""
 
@@ -246,3 +252,20 @@ class QuarantineError(AvrolakeError):
         self.message = message
         self.writer_fingerprint = writer_fingerprint
         self.writer_schema = writer_schema
+
+
+def fail_if_out_of_memory(exc: BaseException, uri: str) -> None:
+    """Raise a MemoryError (failing the task, which Spark retries) when `exc`, or an error it
+    was raised from, is one: the machine ran out, not the file, so it is never quarantined
+    for it."""
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        if isinstance(current, MemoryError):
+            raise MemoryError(
+                f"out of memory while reading {uri} ({current or 'no detail'}); the file was "
+                "not quarantined. Give the run more memory, or lower --split-mb or "
+                "--max-block-mb, and run again"
+            ) from exc
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from avrolake.config import RESCUED_DATA
 from avrolake.decode import AvroFile, ReaderPlan
-from avrolake.errors import QuarantineError, QuarantineKind
+from avrolake.errors import QuarantineError, QuarantineKind, fail_if_out_of_memory
 from avrolake.ingest.redact import without_content
 from avrolake.lake.columns import WRITER_FINGERPRINT, WRITER_VERSION
 from avrolake.lake.reread import FreshRead
@@ -99,6 +99,7 @@ def fresh_read(
             rows = _with_columns(rows, avro, settings)
             rows = _with_kept(location, rows, kept)
     except QuarantineError as exc:
+        fail_if_out_of_memory(exc, uri)
         found = FreshRead(uri, kind=exc.kind.value, message=without_content(exc.message),
                           writer_fingerprint=exc.writer_fingerprint,
                           writer_schema=exc.writer_schema)  # fmt: skip
@@ -106,6 +107,7 @@ def fresh_read(
     except OSError as exc:
         return FreshRead(uri, unavailable=f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # a value the table cannot hold, as ingest_file quarantines it
+        fail_if_out_of_memory(exc, uri)
         why = f"{type(exc).__name__}: {without_content(str(exc), quoted=True)}"
         found = FreshRead(
             uri,

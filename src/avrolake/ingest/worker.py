@@ -18,7 +18,7 @@ from pyarrow import fs as pafs
 
 from avrolake.config import DEFAULT_SOURCE_BUFFER_BYTES, DEFAULT_TARGET_FILE_MB, RESCUED_DATA
 from avrolake.decode import AvroFile, ReaderPlan
-from avrolake.errors import QuarantineError, QuarantineKind
+from avrolake.errors import QuarantineError, QuarantineKind, fail_if_out_of_memory
 from avrolake.ingest.plan import SourceFile
 from avrolake.ingest.progress import note
 from avrolake.ingest.reading import Digesting, changed, etag_of, mtime_of
@@ -225,6 +225,7 @@ def ingest_file(
         return ingest_file(source, ctx, stores)
     except QuarantineError as exc:
         own.discard()
+        fail_if_out_of_memory(exc, source.uri)
         if changed(fs, source):
             return Deferred(source.uri, f"changed while it was read ({exc.kind.value})"), []
         log.warning("quarantining %s: %s", source.uri, without_content(exc.message))
@@ -246,6 +247,7 @@ def ingest_file(
         return gone, []
     except Exception as exc:  # a value the table cannot hold: this file only, never the run
         own.discard()
+        fail_if_out_of_memory(exc, source.uri)
         why = f"{type(exc).__name__}: {without_content(str(exc), quoted=True)}"
         log.warning("quarantining %s: %s", source.uri, why)
         return Quarantined(

@@ -9,18 +9,20 @@ records and bytes it did to the run's progress (spark/progress.py).
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 import time
 from dataclasses import replace
 from typing import Any
 
-from avrolake.errors import ConfigError
+from avrolake.errors import ConfigError, SparkJobError
 from avrolake.ingest import Landed, Outcome, SourceFile, WorkerContext, run_group
 from avrolake.ingest.progress import planned, progress_of
 from avrolake.spark.lean import skip_pandas_probe
 from avrolake.spark.progress import log_done, logged_progress
 from avrolake.spark.session import SessionHolder
+from avrolake.storage_errors import explain
 
 log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 10.0
@@ -112,13 +114,43 @@ class SparkRunner:
 
 
 def workers_failed(exc: Exception, python: str | None) -> Exception:
-    """What a failed ingest job tells the user: the Python workers' missing avrolake in
-    words (Spark's own error is a JVM stack trace ending in `collectAndServe`), else `exc`."""
-    if "No module named 'avrolake'" in str(exc):
+    """What a failed ingest job tells the user in words, where Spark's own error is a JVM
+    stack trace whose first line only names `collectAndServe`: the Python workers' missing
+    avrolake; a task's Python error (the last line of its traceback); a crashed worker (whose
+    text holds a socket reset that is no storage problem). A task's storage problem, or an
+    error of another kind, is `exc` itself (the CLI explains known storage problems)."""
+    text = str(exc)
+    if "No module named 'avrolake'" in text:
         return ConfigError(
             f"the Spark job's Python workers run {python or 'python3'}, which cannot import "
             "avrolake (ModuleNotFoundError: No module named 'avrolake'). Install avrolake "
             "there, or point PYSPARK_PYTHON at a Python that has it (on a cluster, on every "
             "worker). Nothing was committed."
         )
-    return exc
+    found = _TRACEBACK.search(text)
+    if found is not None:
+        lines = [line.strip() for line in found.group(1).splitlines() if line.strip()]
+        error = lines[-1] if lines else "an error"
+        if explain(Exception(error)) is not None:
+            return exc  # a storage problem: the CLI says it in words, with the endpoint
+        cause = f"a task raised {error}"
+    elif _CRASHED in text:  # Spark's text then holds a socket reset: not a storage problem
+        cause = (
+            "a Python worker exited unexpectedly (the system stopped it; running out of "
+            "memory is the usual cause: lower --split-mb, or give the workers more memory)"
+        )
+    else:
+        return exc
+    return SparkJobError(
+        f"the Spark job failed: {cause}. Nothing was committed; the next run reads these "
+        "files again."
+    )
+
+
+# A task's Python traceback inside Spark's error (a Py4JJavaError's "PythonException:
+# [PYTHON_EXCEPTION] An exception was thrown from the Python worker: Traceback ...", or a
+# session's PythonException), up to its SQLSTATE line, a blank line or a JVM frame.
+_TRACEBACK = re.compile(
+    r"Traceback \(most recent call last\):\n(.*?)(?=\n\s*SQLSTATE|\n\s*\n|\n\tat |\Z)", re.S
+)
+_CRASHED = "Python worker exited unexpectedly"
