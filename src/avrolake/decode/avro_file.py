@@ -16,6 +16,7 @@ import json
 import logging
 import struct
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -76,6 +77,12 @@ class ReaderPlan:
     known_paths: frozenset[str] | None = None
     _rescues: dict[str, Rescue | None] = field(default_factory=dict, compare=False, repr=False)
     _fingerprints: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # Versions whose fingerprint another version shares (the Parsing Canonical Form drops
+    # logical types, defaults and aliases: `long` and a timestamp-millis `long` share one),
+    # by their schema text without docs, keys sorted (`schema_text`): a header equal to one
+    # of them is that version, else the latest of its fingerprint.
+    versions_by_text: dict[str, int] = field(default_factory=dict)
+    _texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def reader(self) -> Record:
@@ -96,6 +103,15 @@ class ReaderPlan:
     def uuid_fixer(self) -> Any:
         """The fixer for files whose writer schema has `uuid` strings."""
         return uuid_fixer(self.reader)
+
+    def version_of(self, writer_json: str, fingerprint: str) -> int | None:
+        """The registered version a header's writer schema is (None: unregistered)."""
+        version = self.versions_by_fingerprint.get(fingerprint)
+        if version is None or not self.versions_by_text:
+            return version
+        if writer_json not in self._texts:
+            self._texts[writer_json] = schema_text(json.loads(writer_json))
+        return self.versions_by_text.get(self._texts[writer_json], version)
 
     def fingerprint(self, writer_json: str) -> str:
         """The header's writer schema's fingerprint, computed once per schema text (fastavro's
@@ -227,6 +243,7 @@ def reader_plan(
 ) -> ReaderPlan:
     """The plan for a subject: its latest version reads, every version is known by fingerprint."""
     versions = registry.versions(subject)
+    shared = Counter(v.fingerprint for v in versions)
     return ReaderPlan(
         subject,
         registry.reader(subject).doc,
@@ -234,7 +251,23 @@ def reader_plan(
         batch_size=batch_size,
         max_block_bytes=max_block_bytes,
         known_paths=known_paths(v.schema for v in versions),
+        versions_by_text={
+            schema_text(v.doc): v.version for v in versions if shared[v.fingerprint] > 1
+        },
     )
+
+
+def schema_text(doc: Any) -> str:
+    """A schema document as text that ignores what no reader sees: docs and key order."""
+
+    def bare(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: bare(v) for k, v in node.items() if k != "doc"}
+        if isinstance(node, list):
+            return [bare(v) for v in node]
+        return node
+
+    return json.dumps(bare(doc), sort_keys=True, separators=(",", ":"))
 
 
 def _header_error(exc: Exception) -> QuarantineError:
@@ -337,7 +370,7 @@ class AvroFile:
         meta = self._reader.metadata
         self.writer_schema_json: str = meta.get("avro.schema", "")
         self.writer_fingerprint = plan.fingerprint(self.writer_schema_json)
-        self.writer_version = plan.versions_by_fingerprint.get(self.writer_fingerprint)
+        self.writer_version = plan.version_of(self.writer_schema_json, self.writer_fingerprint)
         self._uuids = '"uuid"' in self.writer_schema_json  # fastavro makes uuid.UUID objects
         reason = plan.incompatibility(self.writer_schema_json, self.writer_fingerprint)
         if reason:

@@ -69,6 +69,7 @@ def _plan_of(version: SchemaVersion, like: ReaderPlan) -> ReaderPlan:
     return ReaderPlan(
         like.subject, version.doc, like.versions_by_fingerprint, like.batch_size,
         like.max_block_bytes, decoder=like.decoder, known_paths=like.known_paths,
+        versions_by_text=like.versions_by_text,
     )  # fmt: skip
 
 
