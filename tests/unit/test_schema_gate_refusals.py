@@ -1,7 +1,9 @@
 """What a Delta table cannot hold is refused at the schema gate, with the field path: a
-recursive type (a linked list), a record with no fields, and names that differ only in case
-(`id` and `ID`), at any depth. `avrolake schemas check` reports it; ingest refuses the subject
-before reading any file, never dying with a RecursionError or a delta-rs traceback."""
+recursive type (a linked list), a record with no fields, names that differ only in case
+(`id` and `ID`), and a decimal default no decimal holds (found by a new user's trial: it
+quarantined every older file, or landed an empty default as 0.00), at any depth. `avrolake
+schemas check` reports it; ingest refuses the subject before reading any file, never dying
+with a RecursionError or a delta-rs traceback."""
 
 from __future__ import annotations
 
@@ -43,6 +45,19 @@ def record(name: str, *fields: tuple[str, Any]) -> dict[str, Any]:
     return {"type": "record", "name": name, "fields": [{"name": n, "type": t} for n, t in fields]}
 
 
+def decimal(precision: int) -> dict[str, Any]:
+    return {"type": "bytes", "logicalType": "decimal", "precision": precision, "scale": 2}
+
+
+def defaulted(kind: Any, default: Any) -> dict[str, Any]:
+    fields = [{"name": "id", "type": "int"}, {"name": "d", "type": kind, "default": default}]
+    return {"type": "record", "name": "R", "fields": fields}
+
+
+INNER = {"type": "record", "name": "In", "fields": [
+    {"name": "x", "type": decimal(3), "default": "\u0003\u00e8"}]}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("schema", "expected"),
     [
@@ -73,6 +88,19 @@ def record(name: str, *fields: tuple[str, Any]) -> dict[str, Any]:
                      id="metadata column names in another case"),
         pytest.param(record("R", ("u", record("U", ("_run_id", "string")))), [],
                      id="a nested field may take a metadata column's name"),
+        pytest.param(defaulted(decimal(4), "\u0001\u0000\u0000"), [(K.DECIMAL_DEFAULT, "d")],
+                     id="a decimal default of 5 digits in a decimal(4,2)"),
+        pytest.param(defaulted(decimal(4), ""), [(K.DECIMAL_DEFAULT, "d")],
+                     id="a decimal default of no bytes"),
+        pytest.param(defaulted(decimal(4), "\u0027\u000f"), [],
+                     id="a decimal default of 4 digits (9999) in a decimal(4,2)"),
+        pytest.param(defaulted(["null", decimal(4)], None), [], id="a null default"),
+        pytest.param(defaulted({"type": "array", "items": decimal(4)}, ["\u0001", ""]),
+                     [(K.DECIMAL_DEFAULT, "d[]")], id="inside an array default"),
+        pytest.param(defaulted(INNER, {}), [(K.DECIMAL_DEFAULT, "d.x")],
+                     id="a nested field's default, seen once"),
+        pytest.param(defaulted(INNER, {"x": "\u0001"}), [(K.DECIMAL_DEFAULT, "d.x")],
+                     id="a record default holding a good value, its field's own bad"),
     ],
 )  # fmt: skip
 def test_landing_problems_name_the_field_path(schema: Any, expected: list[Any]) -> None:
@@ -116,6 +144,9 @@ def test_schemas_check_refuses_the_subject(
         pytest.param(record("R", ("_source_file", "string")), {"_source_file": "x"},
                      "METADATA_COLUMN_NAME: field _source_file takes the name of the table's "
                      "metadata column _source_file", id="a metadata column's name"),
+        pytest.param(defaulted(decimal(4), ""), {"id": 1, "d": b"\x01"},
+                     "DECIMAL_DEFAULT: the default of d has no bytes, which no decimal(4,2) "
+                     "holds", id="a decimal default of no bytes"),
     ],
 )  # fmt: skip
 def test_ingest_refuses_the_subject_before_reading_a_file(

@@ -134,8 +134,9 @@ def migrate_table(ref: TableRef, plan: MigrationPlan) -> Migration:
     rows = sum(counts.values())
     log.info(
         "migrated %s from version %d to %d: %d rows rewritten (by writer %s), %d source(s) "
-        "read again, %d quarantined",
-        ref.uri, before, after, rows, counts, len(fresh) - len(quarantined), len(quarantined),
+        "read again (%d landed, %d quarantined)",
+        ref.uri, before, after, rows, counts, len(fresh), len(fresh) - len(quarantined),
+        len(quarantined),
     )  # fmt: skip
     landed = tuple(sorted(s for s, f in fresh.items() if f.rows is not None))
     return Migration(before, after, rows, counts, landed, quarantined, run)

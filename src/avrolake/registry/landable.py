@@ -9,7 +9,10 @@ Avro allows what a Delta table cannot hold:
   column names are case-insensitive; the same for the member names of a union of several
   types (`member_<name>`), which become struct fields;
 - a top-level field named like one of the table's metadata columns (`_source_file`,
-  `_RUN_ID`, …: docs/table.md), in any case.
+  `_RUN_ID`, …: docs/table.md), in any case;
+- a field default that is a decimal no decimal column holds (no bytes, which Avro Java cannot
+  read either, or more digits than its precision), at any depth, in a record default too:
+  every row of a writer without the field would take it.
 
 `landing_problems` finds every such place, with the field path (`user.address.ID`), so that
 `avrolake schemas check`, the DAG's schema gate and ingest refuse the subject before any
@@ -20,9 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from avrolake.config import METADATA_COLUMNS
-from avrolake.schema import Array, Map, Primitive, Record, Schema, Union, member_name
+from avrolake.schema import Array, Fixed, Map, Primitive, Record, Schema, Union, member_name
 
 
 class LandingProblemKind(StrEnum):
@@ -30,6 +34,7 @@ class LandingProblemKind(StrEnum):
     CASE_INSENSITIVE_DUPLICATE = "CASE_INSENSITIVE_DUPLICATE"
     EMPTY_RECORD = "EMPTY_RECORD"
     METADATA_COLUMN_NAME = "METADATA_COLUMN_NAME"
+    DECIMAL_DEFAULT = "DECIMAL_DEFAULT"
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,8 @@ def landing_problems(reader: Record) -> list[LandingProblem]:
                 )
             )
     _walk(reader, "", (), problems)
-    return problems
+    unique = {(p.kind, p.path, p.message): p for p in problems}  # a default seen twice
+    return list(unique.values())
 
 
 def _walk(schema: Schema, path: str, enclosing: tuple[int, ...], out: list[LandingProblem]) -> None:
@@ -81,6 +87,8 @@ def _walk(schema: Schema, path: str, enclosing: tuple[int, ...], out: list[Landi
         _duplicates(names, f"fields of record {schema.fullname}", path, out)
         for field in schema.fields:
             inner = f"{path}.{field.name}" if path else field.name
+            if field.has_default:
+                _default(field.type, field.default, inner, out, set())
             _walk(field.type, inner, (*enclosing, id(schema)), out)
     elif isinstance(schema, Union):
         members = [member_name(b) for b in schema.branches if not _is_null(b)]
@@ -92,6 +100,41 @@ def _walk(schema: Schema, path: str, enclosing: tuple[int, ...], out: list[Landi
         _walk(schema.items, f"{path}[]", enclosing, out)
     elif isinstance(schema, Map):
         _walk(schema.values, f"{path}{{}}", enclosing, out)
+
+
+def _default(schema: Schema, value: Any, path: str, out: list[LandingProblem],
+             seen: set[int]) -> None:  # fmt: skip
+    """The decimals a default (its JSON value) holds, checked as they would land."""
+    if isinstance(schema, Union):
+        _default(schema.branches[0], value, path, out, seen)  # a union's default: its first
+    elif isinstance(schema, Record) and isinstance(value, dict) and id(schema) not in seen:
+        for f in schema.fields:
+            if f.name in value or f.has_default:
+                inner = value.get(f.name, f.default)
+                _default(f.type, inner, f"{path}.{f.name}", out, {*seen, id(schema)})
+    elif isinstance(schema, Array) and isinstance(value, list):
+        for item in value:
+            _default(schema.items, item, f"{path}[]", out, seen)
+    elif isinstance(schema, Map) and isinstance(value, dict):
+        for item in value.values():
+            _default(schema.values, item, f"{path}{{}}", out, seen)
+    elif isinstance(schema, Primitive | Fixed) and schema.decimal and isinstance(value, str):
+        data = value.encode("latin-1", errors="replace")
+        digits = len(str(abs(int.from_bytes(data, "big", signed=True))))
+        if data and digits <= schema.decimal.precision:
+            return
+        held = "has no bytes" if not data else f"has {digits} digits"
+        kind = f"decimal({schema.decimal.precision},{schema.decimal.scale})"
+        out.append(
+            LandingProblem(
+                LandingProblemKind.DECIMAL_DEFAULT,
+                path,
+                f"the default of {path} {held}, which no {kind} holds (an Avro decimal is at "
+                "least one byte and at most its precision in digits; Avro Java cannot read "
+                "a default of no bytes): every row of a writer without the field would take "
+                "it. Register a version whose default fits the decimal",
+            )
+        )
 
 
 def _empty(schema: Record, path: str) -> LandingProblem:
