@@ -216,7 +216,7 @@ def test_a_hand_written_file_decodes(plan: ReaderPlan) -> None:
         ),
         pytest.param(
             {"blob": zz(50)},
-            QuarantineKind.TRUNCATED,
+            QuarantineKind.CORRUPT_DATA,  # the block is whole: its records disagree with it
             "bytes at /blob runs past the end of the block",
             id="bytes_length_past_the_block",
         ),
@@ -241,9 +241,11 @@ def test_bytes_left_over_after_the_records_are_corrupt(plan: ReaderPlan) -> None
     assert error.message.startswith("block 1 (at byte ")
 
 
-def test_records_running_past_the_block_are_truncated(plan: ReaderPlan) -> None:
+def test_records_running_past_the_block_are_corrupt(plan: ReaderPlan) -> None:
+    """The block is whole (its size read, its sync marker matched): not a cut upload, which
+    re-uploading would fix, but records that disagree with their block."""
     error = quarantine(container([(2, event())]), plan)
-    assert error.kind is QuarantineKind.TRUNCATED
+    assert error.kind is QuarantineKind.CORRUPT_DATA
     assert "record 2 of block 1" in error.message
     assert "the block's data ends inside the record" in error.message
 

@@ -12,7 +12,9 @@ without building values and raises `QuarantineError` at the first violation:
 - an array or map block whose byte size (after a negative count) is not what its items take;
 - records that do not use up the block's bytes exactly.
 
-Running out of data is TRUNCATED; everything else is CORRUPT_DATA; the message names the
+Every violation is CORRUPT_DATA, running out of the block's data too: the block is whole
+(its declared size was read and its sync marker matched), so its records disagree with it; a
+cut file is TRUNCATED where the container finds it ends inside a block. The message names the
 record, the block and the value's path in the writer schema ("/geo/city", "/tags[]",
 "/attrs{}"), where the type first occurs.
 
@@ -45,9 +47,8 @@ _MAX_DEPTH = 8  # indentation levels in one generated function (Python allows 20
 class _Invalid(Exception):
     """A violation inside one record; the block adds which record."""
 
-    def __init__(self, message: str, *, truncated: bool = False) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.truncated = truncated
 
 
 # -- the slow paths and the errors, called from the generated code ----------------------------
@@ -109,7 +110,7 @@ def _length_end(buf: Data, pos: int, what: str, path: str) -> int:
 
 
 def _past_end(what: str, path: str) -> NoReturn:
-    raise _Invalid(f"{what} at {path} runs past the end of the block", truncated=True)
+    raise _Invalid(f"{what} at {path} runs past the end of the block")
 
 
 def _index(buf: Data, pos: int, count: int, what: str, path: str) -> tuple[int, int]:
@@ -378,11 +379,12 @@ class BlockValidator:
                 for i in range(count):  # noqa: B007 (i names the record on error)
                     pos = skip(data, pos)
             except _Invalid as exc:
-                kind = QuarantineKind.TRUNCATED if exc.truncated else QuarantineKind.CORRUPT_DATA
-                raise QuarantineError(kind, f"record {i + 1} of {where}: {exc}") from None
+                raise QuarantineError(
+                    QuarantineKind.CORRUPT_DATA, f"record {i + 1} of {where}: {exc}"
+                ) from None
             except IndexError:
                 raise QuarantineError(
-                    QuarantineKind.TRUNCATED,
+                    QuarantineKind.CORRUPT_DATA,
                     f"record {i + 1} of {where}: the block's data ends inside the record",
                 ) from None
             except RecursionError:
@@ -392,7 +394,7 @@ class BlockValidator:
                 ) from None
         if pos > end:
             raise QuarantineError(
-                QuarantineKind.TRUNCATED,
+                QuarantineKind.CORRUPT_DATA,
                 f"{where}: its {count} records need more than its {end} bytes",
             )
         if pos < end:
