@@ -38,10 +38,15 @@ from avrolake.ingest.convert import StoredValue
 from avrolake.ingest.defaults import python_value
 from avrolake.ingest.enums import enums_of
 from avrolake.lake.kept import with_kept
-from avrolake.lake.migrate import KEPT_KEY, MigrationPlan
+from avrolake.lake.migrate import (
+    KEPT_KEY,
+    MigrationPlan,
+    unregistered_fingerprints,
+    writer_versions,
+)
 from avrolake.lake.reshape import Cast, Constant, Fields, Lost, Nulls, Take
 from avrolake.lake.table import recorded_reader
-from avrolake.registry import Registry
+from avrolake.registry import Registry, SchemaVersion
 from avrolake.schema import Record, Schema
 
 
@@ -210,8 +215,8 @@ def value_changes(
     """What `reader` reads differently, in columns the table holds under the same type, from
     the reader the table's rows were landed or migrated with (its recorded version): another
     default for a field a writer lacks, an enum symbol read differently. Every registered
-    writer both readers read is compared; rows of such writers need `migrate`. Nothing for a
-    new table, or one whose reader was not recorded."""
+    writer the table holds rows of and both readers read is compared; rows of such writers
+    need `migrate`. Nothing for a new table, or one whose reader was not recorded."""
     previous_version = recorded_reader(loaded) if loaded is not None else None
     if previous_version is None or previous_version == version:
         return ()
@@ -221,11 +226,27 @@ def value_changes(
         return ()
     if not isinstance(previous, Record):
         return ()
+    writers = registry.versions(subject)
+    found = _changed(writers, previous, reader, version, previous_version)
+    if not found:
+        return ()
+    # Only the writers the table holds rows of: a registered version, or an unregistered
+    # writer's fingerprint that a version now has (its rows are that version's).
+    held: set[int | None] = set(writer_versions(loaded))
+    if None in held:
+        landed = unregistered_fingerprints(loaded)
+        held |= {w.version for w in writers if w.fingerprint in landed}
+    return _changed([w for w in writers if w.version in held], previous, reader, version,
+                    previous_version)  # fmt: skip
+
+
+def _changed(writers: list[SchemaVersion], previous: Record, reader: Record, version: int,
+             previous_version: int) -> tuple[str, ...]:  # fmt: skip
     stored = pa.struct(list(arrow_schema(previous)))
     old_types = {f.name: arrow_type(f.type) for f in previous.fields}
     common = {f.name for f in reader.fields if old_types.get(f.name) == arrow_type(f.type)}
     found: dict[str, str] = {}
-    for writer in registry.versions(subject):
+    for writer in writers:
         before = _parts(writer.version, writer.schema, previous, stored)
         after = _parts(writer.version, writer.schema, reader, stored)
         if before is None or after is None:

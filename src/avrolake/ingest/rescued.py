@@ -119,14 +119,16 @@ def _with_child(stored: pa.DataType, wanted: pa.DataType, path: list[str]) -> pa
 def rescued_rows(
     table: object, stored: pa.Schema, versions: list[SchemaVersion], reader: Record
 ) -> RescuedRows | None:
-    """What a migration fills from rescued data: the unregistered writers of rows with
-    rescued data whose schema a version now is (None: nothing)."""
+    """What a migration fills from rescued data: the unregistered writers whose schema a
+    version now is, with rescued data or without (their rows become rows of that version
+    either way, so that the version's plan reads them again where the reader that landed
+    them lost what they wrote: an enum symbol it lacked and read as its default); None:
+    nothing."""
     if RESCUED_DATA not in stored.names:
         return None
     found = query(
         table,  # type: ignore[arg-type]
-        f'SELECT DISTINCT "{WRITER_FINGERPRINT}" AS fp FROM t '
-        f'WHERE "{WRITER_VERSION}" IS NULL AND "{RESCUED_DATA}" IS NOT NULL',
+        f'SELECT DISTINCT "{WRITER_FINGERPRINT}" AS fp FROM t WHERE "{WRITER_VERSION}" IS NULL',
     )
     by_fingerprint = {v.fingerprint: v for v in versions}
     writers: dict[str, tuple[int, Record]] = {}

@@ -22,7 +22,7 @@ from deltalake.exceptions import DeltaError
 from deltalake.transaction import CommitProperties
 
 from avrolake.errors import MigrationError
-from avrolake.lake.columns import KEPT_KEY, SOURCE_FILE, WRITER_VERSION
+from avrolake.lake.columns import KEPT_KEY, SOURCE_FILE, WRITER_FINGERPRINT, WRITER_VERSION
 from avrolake.lake.ntz import ensure_ntz_feature, needs_ntz_feature
 from avrolake.lake.record import COMMIT_INFO_KEY, USER_METADATA_KEY, QuarantinedFile, RunRecord
 from avrolake.lake.reread import (
@@ -98,6 +98,15 @@ def writer_versions(table: DeltaTable) -> list[int | None]:
     rows = query(table, f'SELECT DISTINCT "{WRITER_VERSION}" AS v FROM t')
     found = {r["v"] for r in rows}
     return sorted(v for v in found if v is not None) + ([None] if None in found else [])
+
+
+def unregistered_fingerprints(table: DeltaTable) -> set[str]:
+    """The writer fingerprints of the rows an unregistered writer landed (version NULL)."""
+    rows = query(
+        table,
+        f'SELECT DISTINCT "{WRITER_FINGERPRINT}" AS fp FROM t WHERE "{WRITER_VERSION}" IS NULL',
+    )
+    return {r["fp"] for r in rows if r["fp"] is not None}
 
 
 def migrate_table(ref: TableRef, plan: MigrationPlan) -> Migration:
