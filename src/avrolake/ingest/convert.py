@@ -42,6 +42,37 @@ from avrolake.lake.reshape import (
 from avrolake.schema import Array, Enum, Field, Fixed, Map, Primitive, Record, Schema, Union
 
 READABLE = "Register a reader that reads every landed writer (BACKWARD_TRANSITIVE)"
+TIMESTAMPS = frozenset(
+    f"{kind}timestamp-{unit}" for kind in ("", "local-") for unit in ("millis", "micros", "nanos")
+)
+
+
+def stamps_of(schema: Schema | None) -> dict[str, str]:
+    """A reader's timestamp logical types by field path through records, array items (`[]`)
+    and map values (`{}`); a nullable union of one type counts as that type, a union of
+    several types is not entered."""
+    found: dict[str, str] = {}
+
+    def walk(node: Schema, path: str, seen: frozenset[int]) -> None:
+        if isinstance(node, Union):
+            rest = _rest(node)
+            if len(rest) == 1:
+                walk(rest[0], path, seen)
+        elif isinstance(node, Record) and id(node) not in seen:
+            for f in node.fields:
+                walk(f.type, f"{path}.{f.name}" if path else f.name, seen | {id(node)})
+        elif isinstance(node, Array):
+            walk(node.items, f"{path}[]", seen)
+        elif isinstance(node, Map):
+            walk(node.values, f"{path}{{}}", seen)
+        elif isinstance(node, Primitive) and node.logical in TIMESTAMPS:
+            found[path] = node.logical
+
+    if schema is not None:
+        walk(schema, "", frozenset())
+    return found
+
+
 _INTEGRAL = frozenset({"int", "long"})
 _EXACT_BELOW = {pa.float32(): 2.0**24, pa.float64(): 2.0**53}
 
@@ -65,6 +96,10 @@ class StoredValue:
     keep: Mapping[str, tuple[pa.Field, ...]] = field(default_factory=dict)
     removed: dict[str, dict[str, pa.Field]] = field(default_factory=dict)
     used: dict[str, set[str]] = field(default_factory=dict)
+    # The timestamp logical types of the recorded reader, by stored path through records
+    # ("f5", "rec.ts"): a stored timestamp is the written number in that reader's unit.
+    stamps: Mapping[str, str] = field(default_factory=dict)
+    _stored_paths: dict[str, str] = field(default_factory=dict)  # value path -> stored path
 
     def fail(self, where: str, why: str, fix: str = READABLE) -> MigrationError:
         return MigrationError(self.uri, where, self.version, why, fix)
@@ -100,6 +135,8 @@ class StoredValue:
                 wtype = wfield.type if wfield is not None else None
                 if source != rfield.name:
                     self.renamed[path] = f"{where}.{source}" if where else source
+                parent = self._stored_paths.get(where, "") if where else ""
+                self._stored_paths[path] = f"{parent}.{source}" if parent else source
                 parts.append(
                     Take(source, self.node(wtype, rfield.type, struct.field(source).type, path))
                 )
@@ -165,10 +202,12 @@ class StoredValue:
             return _shortcut(Fields(target, parts), stored)
         if isinstance(reader, Array) and pa.types.is_list(stored):
             items = writer.items if isinstance(writer, Array) else None
+            self._inside(where, "[]")
             node = self.node(items, reader.items, stored.value_type, f"{where}[]")
             return _shortcut(Items(target, node), stored)
         if isinstance(reader, Map) and pa.types.is_map(stored):
             values = writer.values if isinstance(writer, Map) else None
+            self._inside(where, "{}")
             node = self.node(values, reader.values, stored.item_type, f"{where}{{}}")
             return _shortcut(Entries(target, node), stored)
         if isinstance(reader, Enum) and pa.types.is_string(stored):
@@ -177,7 +216,28 @@ class StoredValue:
             if every and lost is None:
                 return Cast(target)  # every written symbol reads as itself
             return Symbols(frozenset(reader.symbols), reader.default, lost)
+        unit = self._unit_changed(reader, stored, target, where)
+        if unit is not None:
+            return unit
         return logical_leaf(reader, stored, target) or self._leaf(writer, stored, target, where)
+
+    def _inside(self, where: str, step: str) -> None:
+        """The stored path of an array's items or a map's values."""
+        if where in self._stored_paths:
+            self._stored_paths[f"{where}{step}"] = f"{self._stored_paths[where]}{step}"
+
+    def _unit_changed(self, reader: Schema, stored: pa.DataType, target: pa.DataType,
+                      where: str) -> Lost | None:  # fmt: skip
+        """A stored timestamp the new reader reads in another unit (millis and micros land
+        as one Arrow type): the written number, read again from the source."""
+        if stored != target or not isinstance(reader, Primitive):
+            return None
+        recorded = self.stamps.get(self._stored_paths.get(where, ""))
+        if not recorded or reader.logical not in TIMESTAMPS or recorded == reader.logical:
+            return None
+        why = (f"the table stores {recorded} values, which the new reader reads as "
+               f"{reader.logical}: the number written, in the new unit")  # fmt: skip
+        return Lost(target, why, where)  # its sources are read again
 
     def _leaf(self, writer: Schema | None, stored: pa.DataType, target: pa.DataType,
               where: str) -> Cast | Lost:  # fmt: skip

@@ -34,7 +34,7 @@ from avrolake.compatibility import check_compatibility
 from avrolake.compatibility.rules import writer_field_for
 from avrolake.decode import arrow_schema, arrow_type
 from avrolake.errors import MigrationError, RegistryError
-from avrolake.ingest.convert import StoredValue
+from avrolake.ingest.convert import StoredValue, stamps_of
 from avrolake.ingest.defaults import python_value
 from avrolake.ingest.enums import enums_of
 from avrolake.lake.kept import with_kept
@@ -173,7 +173,8 @@ def _top_level(
     keep: dict[str, tuple[pa.Field, ...]],
 ) -> list[Take | Constant | Nulls | Lost]:
     record = writer if isinstance(writer, Record) else None
-    value = StoredValue(uri, version, pa.struct(list(stored)), older=enums_of(recorded), keep=keep)
+    value = StoredValue(uri, version, pa.struct(list(stored)), older=enums_of(recorded),
+                        keep=keep, stamps=stamps_of(recorded))  # fmt: skip
     parts = value.record_parts(record, reader)
     notes.used |= {p.source for p in parts if isinstance(p, Take) and p.source is not None}
     notes.renamed.update(value.renamed)
