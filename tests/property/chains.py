@@ -53,8 +53,8 @@ FEATURES: dict[str, bool] = {
     # chain 93 (AVROLAKE_DIFF_FEATURES=+logical_evolve) makes `migrate` refuse to place a
     # kept column's stored values on the rows it reads again after a union's decimal branch
     # became plain `bytes` ("no stored row ... equals a fresh row"), nothing changed. The
-    # bugs it found first are pinned by unit tests (test_decimal_from_plain_bytes,
-    # test_migrate_timestamp_unit, test_shared_fingerprint).
+    # bugs it found first are pinned by unit tests (test_migrate_nested_kept's renamed
+    # cases, test_migrate_timestamp_unit).
     "logical_evolve": False,
 }
 LOGICAL = {
