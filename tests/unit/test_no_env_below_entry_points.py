@@ -20,8 +20,15 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.unit
 
 PACKAGE = ROOT / "src" / "avrolake"
-# relative to the package; the Airflow plugin is loaded by Airflow's API server, like a CLI
-ENTRY_POINTS = ("cli/", "spark/source.py", "orchestration/airflow_plugin.py")
+# relative to the package; the Airflow plugin is loaded by Airflow's API server, like a CLI;
+# Spark starts the Python daemon and workers of a local master as `python -m` processes
+ENTRY_POINTS = (
+    "cli/",
+    "spark/source.py",
+    "spark/daemon.py",
+    "spark/worker.py",
+    "orchestration/airflow_plugin.py",
+)
 ENV_NAMES = frozenset({"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"})
 MUTATORS = frozenset({"setdefault", "update", "pop", "popitem", "clear", "__setitem__"})
 

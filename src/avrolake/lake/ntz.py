@@ -10,8 +10,12 @@ after the feature is on (docs/table.md: they come after the metadata columns).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pyarrow as pa
-from deltalake import DeltaTable, TableFeatures
+
+if TYPE_CHECKING:  # delta-rs is the driver's, not a Spark worker's
+    from deltalake import DeltaTable
 
 
 def ntz_in_map(data_type: pa.DataType, inside_map: bool = False) -> bool:
@@ -33,6 +37,8 @@ def needs_ntz_feature(fields: list[pa.Field]) -> bool:
 
 def ensure_ntz_feature(table: DeltaTable) -> None:
     """Turn `timestampNtz` on (a protocol upgrade, one commit) unless it already is."""
+    from deltalake import TableFeatures
+
     if "timestampNtz" in (table.protocol().reader_features or []):
         return
     table.alter.add_feature(

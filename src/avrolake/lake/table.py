@@ -11,12 +11,9 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-from deltalake import DeltaTable, QueryBuilder
-from deltalake import Field as DeltaField
-from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from avrolake.config import default_quarantine_uri, ledger_uri
 from avrolake.errors import AvrolakeError, ConfigError, SchemaMigrationRequiredError
@@ -28,6 +25,9 @@ from avrolake.lake.record import COMMIT_INFO_KEY, RunRecord
 from avrolake.registry import TableSettings
 from avrolake.storage import Location, S3Options, resolve
 from avrolake.storage_errors import translated
+
+if TYPE_CHECKING:  # delta-rs is imported where it is used: a Spark worker never loads it
+    from deltalake import DeltaTable
 
 log = logging.getLogger(__name__)
 # the ledger commit-info key of a run's note: {"table_version", "quarantine_table"}
@@ -110,6 +110,9 @@ class TableRef:
     def _run_note(self, ledger: DeltaTable | None = None) -> tuple[int, str | None] | None:
         """(table version, quarantine table) of the newest run note on the ledger's commits
         (`ledger`: the ledger table, already loaded; None: load it)."""
+        from deltalake import DeltaTable
+        from deltalake.exceptions import TableNotFoundError
+
         if ledger is None:
             try:
                 with translated(self.ledger_uri, self.endpoint):
@@ -153,6 +156,9 @@ class TableRef:
     def _create(self, schema: pa.Schema, partition_by: list[str]) -> DeltaTable:
         """Create the table; columns with a timestamp without time zone in a map are added
         once the `timestampNtz` feature is on (lake/ntz.py)."""
+        from deltalake import DeltaTable
+        from deltalake import Field as DeltaField
+
         later = [f for f in schema if ntz_in_map(f.type)]
         first = pa.schema([f for f in schema if not ntz_in_map(f.type)], schema.metadata)
         table = DeltaTable.create(
@@ -167,6 +173,9 @@ class TableRef:
     def load(self) -> DeltaTable | None:
         """The Delta table, or None when there is none yet. A storage problem (endpoint,
         bucket, credentials, a gap in the log) is raised as a `StorageProblemError`."""
+        from deltalake import DeltaTable
+        from deltalake.exceptions import TableNotFoundError
+
         try:
             with translated(self.uri, self.endpoint):
                 return DeltaTable(self.uri, storage_options=self.storage_options)
@@ -197,6 +206,8 @@ class TableRef:
         `value_changes`: what the reader reads differently in rows already landed (they need
         `migrate`); `reader_version`: recorded as the table's reader once nothing needs it.
         """
+        from deltalake.exceptions import DeltaError
+
         partition_by = self.settings.partition_columns if self.settings else []
         table = loaded if loaded is not None else self.load()
         if table is None:
@@ -283,6 +294,8 @@ def evolve_schema(
     if changed:
         raise SchemaMigrationRequiredError(uri, changed)
     if added:
+        from deltalake import Field as DeltaField
+
         log.info("adding columns %s to %s", [f.name for f in added], uri)
         if needs_ntz_feature(added):
             ensure_ntz_feature(table)
@@ -338,6 +351,8 @@ def query(table: DeltaTable, sql: str) -> list[dict[str, Any]]:
 
 def query_arrow(table: DeltaTable, sql: str) -> pa.Table:
     """`query`'s result as an Arrow table (no Python objects made)."""
+    from deltalake import QueryBuilder
+
     stream = QueryBuilder().register("t", table).execute(sql)
     return pa.RecordBatchReader.from_stream(stream).read_all()
 

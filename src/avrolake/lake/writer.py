@@ -11,12 +11,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from deltalake.transaction import AddAction
 
 from avrolake.errors import QuarantineError, QuarantineKind
 from avrolake.lake.kept import conform
@@ -24,6 +23,9 @@ from avrolake.lake.parquet_options import parquet_options
 from avrolake.lake.stats import StatsAccumulator, footer_columns
 from avrolake.registry import TableSettings
 from avrolake.storage import Location
+
+if TYPE_CHECKING:  # delta-rs is the driver's (its commit), not a worker's
+    from deltalake.transaction import AddAction
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 # Partition dates must be dates Python, Spark and Delta's partition values can all hold.
@@ -48,6 +50,8 @@ class FileAdd:
     stats: str
 
     def action(self) -> AddAction:
+        from deltalake.transaction import AddAction
+
         return AddAction(
             self.path, self.size, self.partition_values, self.modification_time, True, self.stats
         )
