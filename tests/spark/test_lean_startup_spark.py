@@ -34,6 +34,28 @@ def test_the_workers_of_a_local_session_import_the_installed_pyspark(spark: Any)
         assert ".zip" not in pyspark_file, pyspark_file
 
 
+def what_the_worker_started_with(_: int) -> tuple[list[str], str | None, str | None]:
+    import os
+
+    from avrolake.spark.daemon import PRELOADED
+
+    return (
+        [m for m in PRELOADED if m not in sys.modules],
+        os.environ.get("OPENBLAS_NUM_THREADS"),
+        os.environ.get("JE_ARROW_MALLOC_CONF"),
+    )
+
+
+def test_the_workers_of_a_local_session_start_with_the_daemons_preloaded_modules(
+    spark: Any,
+) -> None:
+    """The daemon imported them before it forked this worker, without starting a thread
+    (avrolake.spark.daemon.QUIET_THREADS)."""
+    seen = spark.sparkContext.parallelize([0, 1], 2).map(what_the_worker_started_with).collect()
+
+    assert seen == [([], "1", "background_thread:false")] * 2
+
+
 DRIVER = """
 import sys
 import numpy as np

@@ -21,12 +21,11 @@ pytestmark = pytest.mark.unit
 
 PACKAGE = ROOT / "src" / "avrolake"
 # relative to the package; the Airflow plugin is loaded by Airflow's API server, like a CLI;
-# Spark starts the Python daemon and workers of a local master as `python -m` processes
+# Spark starts the Python daemon of a local master as a `python -m` process
 ENTRY_POINTS = (
     "cli/",
     "spark/source.py",
     "spark/daemon.py",
-    "spark/worker.py",
     "orchestration/airflow_plugin.py",
 )
 ENV_NAMES = frozenset({"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"})

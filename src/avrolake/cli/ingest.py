@@ -303,9 +303,7 @@ def run(args: argparse.Namespace) -> int:
     session = SessionHolder(config.master, python)
     try:
         progress = None if args.json else PROGRESS_SECONDS  # --json: no progress lines
-        runner = SparkRunner(
-            session, progress, in_driver_bytes=MIN_TASK_BYTES, max_task_bytes=config.max_task_bytes
-        )
+        runner = SparkRunner(session, progress, in_driver_bytes=MIN_TASK_BYTES)
         summary = run_ingest(config, runner)
     finally:
         session.stop()  # before the summary: spark-submit merges stderr into stdout

@@ -9,7 +9,6 @@ records and bytes it did to the run's progress (spark/progress.py).
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
 import tempfile
@@ -18,13 +17,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from avrolake.config import DEFAULT_MAX_TASK_BYTES
 from avrolake.errors import ConfigError, SparkJobError
 from avrolake.ingest import Landed, Outcome, SourceFile, WorkerContext, run_group
 from avrolake.ingest.progress import planned, progress_of
 from avrolake.spark.lean import skip_pandas_probe
 from avrolake.spark.progress import log_done, logged_progress
-from avrolake.spark.session import SessionHolder, local_slots
+from avrolake.spark.session import SessionHolder
 from avrolake.storage_errors import explain
 
 log = logging.getLogger(__name__)
@@ -38,23 +36,17 @@ class SparkRunner:
     `in_driver_bytes`: a run with at most this much to read, whose holder would start a local
     Spark of its own, runs its one task in this process instead and starts no JVM (the JVM
     and a Python worker cost ~4 CPU-s, the task a fraction of that). A session already
-    running (a notebook, a test suite, spark-submit) is always used.
-
-    `max_task_bytes`: the most a task reads (the job's --split-mb). A local Spark this runner
-    starts for a run that has no more tasks than cores starts each Python worker by itself;
-    with more, a daemon forks them (avrolake.spark.session.build_context)."""
+    running (a notebook, a test suite, spark-submit) is always used."""
 
     def __init__(
         self,
         session: SessionHolder | Any,
         progress_every: float | None = PROGRESS_SECONDS,
         in_driver_bytes: int = 0,
-        max_task_bytes: int = DEFAULT_MAX_TASK_BYTES,
     ) -> None:
         self._session = session  # a SessionHolder, or any callable returning a SparkSession
         self.progress_every = progress_every
         self.in_driver_bytes = in_driver_bytes
-        self.max_task_bytes = max_task_bytes
         self.in_driver = False
 
     def prepare(self, work_bytes: int) -> None:
@@ -69,10 +61,8 @@ class SparkRunner:
             self.in_driver = True
             return
         start = getattr(self._session, "start", None)
-        if start is None:
-            return
-        cores = local_cores(getattr(self._session, "master", None))
-        start(daemon=cores is None or work_bytes > cores * self.max_task_bytes)
+        if start is not None:
+            start()
 
     def parallelism(self) -> int:
         if self.in_driver:
@@ -113,15 +103,6 @@ class SparkRunner:
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
         return [outcome for outcomes in per_group for outcome in outcomes]
-
-
-def local_cores(master: str | None) -> int | None:
-    """The task slots of a local master (local[N]: N; local[*]: this machine's cores);
-    None for any other master."""
-    slots = local_slots(master)
-    if slots is None:
-        return None
-    return (os.cpu_count() or 1) if slots == "*" else int(slots)
 
 
 def ingest_task(

@@ -36,12 +36,6 @@ DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 # about 0.8 CPU-s for the daemon and 0.9 for each worker, bench/results/fixed_cost.md).
 DAEMON_MODULE_KEY = "spark.python.daemon.module"
 DAEMON_MODULE = "avrolake.spark.daemon"
-# A run with no more tasks than cores starts each worker itself instead: a daemon (a process
-# of its own, ~0.3 CPU-s) pays off only where it forks workers again and again, or forks
-# several from the modules it imported once (avrolake.spark.daemon).
-USE_DAEMON_KEY = "spark.python.use.daemon"
-WORKER_MODULE_KEY = "spark.python.worker.module"
-WORKER_MODULE = "avrolake.spark.worker"
 _LOCAL = re.compile(r"^local(?:\[([0-9]+|\*)(?:,([0-9]+))?\])?$")
 
 
@@ -79,13 +73,6 @@ def use_worker_python(spark: Any, environ: MutableMapping[str, str], default: st
         log.info("Python workers run %s (was %s)", python, context.pythonExec)
         context.pythonExec = python
     return python
-
-
-def local_slots(master: str | None) -> str | None:
-    """The task slots a local master names: "N" of local[N] (local: "1"), "*" of local[*];
-    None for any other master."""
-    match = _LOCAL.match(master or "")
-    return None if match is None else match.group(1) or "1"
 
 
 def with_task_retries(master: str, attempts: int = LOCAL_TASK_ATTEMPTS) -> str:
@@ -163,40 +150,31 @@ def build_session(
         )
     builder = builder.appName(app_name).config("spark.sql.session.timeZone", "UTC")
     builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
-    for key, value in _task_conf(python, master, daemon=True).items():
+    for key, value in _task_conf(python, master).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     _quiet(spark.sparkContext)
     return spark
 
 
-def _task_conf(python: str, master: str | None, daemon: bool) -> dict[str, str]:
+def _task_conf(python: str, master: str | None) -> dict[str, str]:
     """What every avrolake session or context sets: its Python, no UI, reused workers, and
-    on a local master (given, or spark-submit's) avrolake's own Python processes, unless the
-    user set how Spark starts them: with `daemon`, avrolake's Python daemon; without, no
-    daemon, each worker started as avrolake's worker module.
+    on a local master (given, or spark-submit's) avrolake's Python daemon unless one is set.
 
-    These are left to local masters: a cluster's workers may get avrolake through
+    The daemon is left to local masters: a cluster's workers may get avrolake through
     `--py-files`, which Spark adds to the path of a task, not of the daemon."""
     from pyspark import SparkConf
 
     given = SparkConf()  # spark-submit's settings when its JVM runs this process
     local = (master or given.get("spark.master", "")).startswith("local")
-    chosen = any(given.contains(k) for k in (DAEMON_MODULE_KEY, USE_DAEMON_KEY, WORKER_MODULE_KEY))
-    own: dict[str, str] = {}
-    if local and not chosen:
-        own = (
-            {DAEMON_MODULE_KEY: DAEMON_MODULE}
-            if daemon
-            else {USE_DAEMON_KEY: "false", WORKER_MODULE_KEY: WORKER_MODULE}
-        )
+    daemon = local and not given.contains(DAEMON_MODULE_KEY)
     return {
         "spark.pyspark.python": python,
         "spark.pyspark.driver.python": python,
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.python.worker.reuse": "true",
-        **own,
+        **({DAEMON_MODULE_KEY: DAEMON_MODULE} if daemon else {}),
     }
 
 
@@ -225,13 +203,11 @@ def build_context(
     app_name: str = "avrolake-ingest",
     jars_dir: Path = DEFAULT_JARS_DIR,
     java_options: str | None = None,
-    daemon: bool = True,
 ) -> ContextOnly:
     """The ingest's Spark: a SparkContext on `master` (None: spark-submit's, with its
     settings) whose Python workers run `python`; a local master retries failed tasks. When
     this call starts the driver JVM, it runs with `java_options` (default:
-    `driver_java_options(jars_dir)`). `daemon`: a local master's workers are forked by
-    avrolake's daemon (a run with more tasks than cores), else each is started by itself."""
+    `driver_java_options(jars_dir)`)."""
     from pyspark import SparkConf, SparkContext
 
     from avrolake.spark.lean import lean_numpy_converters
@@ -244,7 +220,7 @@ def build_context(
         conf.set("spark.driver.defaultJavaOptions", options)
         if master.startswith("local"):
             conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-    for key, value in _task_conf(python, master, daemon).items():
+    for key, value in _task_conf(python, master).items():
         conf.set(key, value)
     context = SparkContext.getOrCreate(conf)
     _quiet(context)
@@ -306,8 +282,7 @@ class SessionHolder:
             return self.owned
         return active_session() is None
 
-    def start(self, daemon: bool = True) -> None:
-        """Start building the handle in the background (`daemon`: see `build_context`)."""
+    def start(self) -> None:
         if self.session is not None or self._starting is not None:
             return
         self.session = active_session()
@@ -315,7 +290,7 @@ class SessionHolder:
             return
         self.owned = True
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avrolake-spark-start")
-        self._starting = pool.submit(build_context, self.master, self.python, daemon=daemon)
+        self._starting = pool.submit(build_context, self.master, self.python)
         pool.shutdown(wait=False)
 
     def __call__(self) -> Any:
