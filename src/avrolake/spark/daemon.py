@@ -82,7 +82,7 @@ def prefer_installed(path: list[str]) -> list[str]:
 
 
 # What a worker imports to run an avrolake task: pyspark's worker, and the modules
-# `avrolake.spark.runner.ingest_task`'s task names (tests/unit/test_daemon_preload.py).
+# `avrolake.spark.runner.ingest_task`'s task names (tests/unit/test_worker_start.py).
 PRELOADED = (
     "pyspark.worker",
     "avrolake.ingest.worker",
