@@ -10,13 +10,17 @@ would load the whole job (the planner, migrate, delta-rs) into every worker, abo
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
 
-def lazy_exports(package: str, modules: Mapping[str, tuple[str, ...]]) -> Callable[[str], Any]:
-    """A module `__getattr__` for `package` that imports, on first use, the submodule
-    (`modules`' key, relative to the package) that defines each name listed under it."""
+def lazy_exports(
+    package: str, modules: Mapping[str, tuple[str, ...]]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A module's `__getattr__` and `__dir__` for `package`: the first imports, on first use,
+    the submodule (`modules`' key, relative to the package) that defines each name listed
+    under it; the second lists those names with the module's own (tab completion, `dir`)."""
     where = {name: module for module, names in modules.items() for name in names}
 
     def __getattr__(name: str) -> Any:
@@ -25,4 +29,7 @@ def lazy_exports(package: str, modules: Mapping[str, tuple[str, ...]]) -> Callab
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         return getattr(importlib.import_module(f"{package}.{module}"), name)
 
-    return __getattr__
+    def __dir__() -> list[str]:
+        return sorted({*vars(sys.modules[package]), *where})
+
+    return __getattr__, __dir__

@@ -535,6 +535,16 @@ def test_header_entry_larger_than_the_cap_is_too_large() -> None:
     assert caught.value.kind is QuarantineKind.TOO_LARGE
 
 
+def test_an_empty_file_is_not_avro_and_says_it_is_empty() -> None:
+    with pytest.raises(QuarantineError) as caught:
+        Container(io.BytesIO(b""), MiB)
+    assert caught.value.kind is QuarantineKind.NOT_AVRO
+    assert caught.value.message == (
+        "the file is empty (0 bytes): not an Avro object container file (a producer that "
+        "failed, or a marker file: remove it, or fix the producer)"
+    )
+
+
 def test_header_long_of_more_than_ten_bytes_is_not_avro(plan: ReaderPlan) -> None:
     error = quarantine(b"Obj\x01" + b"\xff" * 12, plan)
     assert error.kind is QuarantineKind.NOT_AVRO

@@ -72,3 +72,29 @@ def test_a_run_counts_and_shows_the_files_outside_its_layout(
         f"  outside the layout: {outside[0]}",
         f"  outside the layout: {outside[1]}",
     ]
+
+
+def test_a_run_that_defers_files_says_why_and_what_happens_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    versions = Registry(SHIPPED_REGISTRY).versions("log_event")
+    generate(versions, resolve(str(tmp_path / "raw")), GenerateSpec(files=2, records=3, hours=1))
+    config = IngestConfig(
+        str(tmp_path / "raw"),
+        str(tmp_path / "lake"),
+        "run-1",
+        dt.datetime.now(dt.UTC),  # the files were written just now: within the settle time
+        registry=SHIPPED_REGISTRY,
+        backfill=Backfill(SINCE, SINCE + dt.timedelta(hours=1)),
+        settle_seconds=3600,
+    )
+    summary = run_ingest(config, SerialRunner()).as_dict()
+    assert (summary["files_ingested"], len(summary["deferred"])) == (0, 2)
+
+    print_summary(summary, as_json=False)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-3:] == [
+        *[f"  deferred (still being written?): {path}" for path in summary["deferred"]],
+        "  (deferred: changed within the last --settle-seconds, default 60; a later run reads "
+        "them once they stop changing)",
+    ]

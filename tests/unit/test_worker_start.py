@@ -67,6 +67,27 @@ def test_a_thread_started_by_an_import_is_seen() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines()[0] == "False 2"
     assert done.stdout.splitlines()[3] == "2 background_thread:false"
+    assert done.stderr.splitlines() == [
+        "avrolake.spark.daemon: importing the workers' modules started 2 threads (was 1); "
+        "starting again without preloading them, the workers import them (as pyspark's own "
+        "do). AVROLAKE_DAEMON_PRELOAD=0 skips the attempt."
+    ]
+
+
+def test_an_import_that_fails_is_said_and_left_to_the_workers() -> None:
+    done = python(
+        "import os\nfrom avrolake.spark import daemon\n"
+        "daemon.PRELOADED = ('pyspark.worker', 'no_such_module_here')\n"
+        "print(daemon.preload(os.environ))\n"
+    )
+
+    assert done.stdout.splitlines() == ["False"]
+    assert done.stderr.splitlines() == [
+        "avrolake.spark.daemon: importing no_such_module_here failed (ModuleNotFoundError: "
+        "No module named 'no_such_module_here'); starting again without preloading them, the "
+        "workers import them (as pyspark's own do). AVROLAKE_DAEMON_PRELOAD=0 skips the "
+        "attempt."
+    ]
 
 
 def test_preloading_can_be_turned_off() -> None:
@@ -173,3 +194,4 @@ def test_every_exported_name_is_its_modules_own(package: str) -> None:
         assert getattr(home, name, value) is value, name
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         module.nothing  # noqa: B018
+    assert set(module.__all__) <= set(dir(module))  # tab completion sees them

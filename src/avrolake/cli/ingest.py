@@ -353,6 +353,11 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         print(f"  duplicate of {d['copy_of']}: {d['path']}")
     for path in summary["deferred"]:
         print(f"  deferred (still being written?): {path}")
+    if summary["deferred"]:
+        print(
+            "  (deferred: changed within the last --settle-seconds, default "
+            f"{DEFAULT_SETTLE_SECONDS:g}; a later run reads them once they stop changing)"
+        )
 
     if summary["files_decided_concurrently"]:
         print(

@@ -273,6 +273,12 @@ class Container:
         self.max_block_bytes = max_block_bytes
         self._source = _Source(stream)
         magic = self._source.read_some(len(MAGIC))
+        if not magic:
+            raise QuarantineError(
+                QuarantineKind.NOT_AVRO,
+                "the file is empty (0 bytes): not an Avro object container file (a producer "
+                "that failed, or a marker file: remove it, or fix the producer)",
+            )
         if magic != MAGIC:
             raise QuarantineError(
                 QuarantineKind.NOT_AVRO,

@@ -42,7 +42,7 @@ __all__ = [
     "run_group",
     "run_ingest",
 ]
-__getattr__ = lazy_exports(
+__getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "job": ("SerialRunner", "Target", "TaskRunner", "resolve_target", "run_ingest"),

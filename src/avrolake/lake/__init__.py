@@ -47,7 +47,7 @@ __all__ = [
     "table_status",
     "version_key",
 ]
-__getattr__ = lazy_exports(
+__getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "columns": ("METADATA_FIELDS", "file_schema", "table_schema", "version_key"),

@@ -116,10 +116,23 @@ def preload(environ: MutableMapping[str, str]) -> bool | None:
     try:
         for module in PRELOADED:
             importlib.import_module(module)
-    except Exception:  # the workers import it again, and report what is wrong
+    except Exception as exc:  # the workers import it again, and report what is wrong
+        _say(f"importing {module} failed ({type(exc).__name__}: {exc})")
         return False
     gc.freeze()  # the workers' collector leaves the preloaded objects (and their pages) alone
-    return threads() == 1
+    count = threads()
+    if count != 1:
+        _say(f"importing the workers' modules started {count} threads (was 1)")
+    return count == 1
+
+
+def _say(problem: str) -> None:
+    """One line on the daemon's stderr (Spark shows it with the run's log)."""
+    sys.stderr.write(
+        f"avrolake.spark.daemon: {problem}; starting again without preloading them, the "
+        f"workers import them (as pyspark's own do). {PRELOAD_KEY}=0 skips the attempt.\n"
+    )
+    sys.stderr.flush()
 
 
 def main() -> None:
