@@ -41,3 +41,35 @@ def test_rows_landed_after_a_rename_keep_their_values_in_the_next_migration(
     chain.ingest("fresh")
     columns = "id, f3, x, y"
     assert chain.rows(columns=columns) == chain.rows("fresh", columns=columns)
+
+
+def test_a_kept_column_is_matched_by_the_reader_whose_read_the_table_holds(
+    tmp_path: Path,
+) -> None:
+    """Found by the Java differential test (seed 1129915, chain 93, logical_evolve): `f1`
+    landed as a long under v1; v2 reads it as float and v3 removes it, and the table went
+    from v1 straight to v3, so it keeps v1's longs. When v4 makes the rows read again (a
+    decimal that becomes plain bytes), their kept values are placed by reading `f1` as v1
+    did, not as v2 (the newest version with the field) would: 768424193121 read as float is
+    768424214528, which equals no stored row (migrate used to refuse)."""
+    chain = Chain(tmp_path)
+    decimal = {"type": "bytes", "logicalType": "decimal", "precision": 11, "scale": 7}
+    v1 = record({"name": "f1", "type": "long"}, {"name": "d", "type": ["null", decimal]})
+    v2 = record({"name": "f1", "type": "float"}, {"name": "d", "type": ["null", decimal]})
+    v3 = record({"name": "d", "type": ["null", decimal]})
+    v4 = record({"name": "d", "type": ["null", "bytes"]})
+    longs = [768424193121, 9007199254740993, 488007233131]
+    scaled = [b"\x01\x02", b"\xff", b"\x00\x10\x00"]
+    rows = [{"id": i, "f1": n, "d": d} for i, (n, d) in enumerate(zip(longs, scaled, strict=True))]
+    chain.register(1, v1)
+    chain.write(1, v1, rows)
+    assert chain.ingest()["files_ingested"] == 1
+    chain.register(2, v2)
+    chain.register(3, v3)
+    assert chain.migrate() == 0  # f1 is kept with v1's longs
+    chain.register(4, v4)
+
+    assert chain.migrate() == 0
+    assert sql(chain.table(), "SELECT id, f1, d FROM t ORDER BY id") == rows
+    chain.ingest("fresh")
+    assert chain.rows(columns="id, d") == chain.rows("fresh", columns="id, d")

@@ -67,7 +67,7 @@ def run_migration(
         recorded=_recorded(registry, target.subject, loaded),
     )
     run_id = f"migrate-{loaded.version() + 1}"
-    kept = kept_readers(plan.kept, versions, recorded_reader(loaded), target.plan)
+    kept = kept_readers(plan.kept, versions, recorded_reader(loaded), target.plan, stored)
     plan = replace(
         plan,
         reader_version=target.reader_version,

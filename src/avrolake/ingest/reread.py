@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 
 from avrolake.config import RESCUED_DATA
-from avrolake.decode import AvroFile, ReaderPlan
+from avrolake.decode import AvroFile, ReaderPlan, arrow_type
 from avrolake.errors import QuarantineError, QuarantineKind, fail_if_out_of_memory
 from avrolake.ingest.redact import without_content
 from avrolake.lake.columns import WRITER_FINGERPRINT, WRITER_VERSION
@@ -39,17 +39,26 @@ class KeptReader:
 
 
 def kept_readers(
-    kept: tuple[str, ...], versions: list[SchemaVersion], recorded: int | None, like: ReaderPlan
+    kept: tuple[str, ...],
+    versions: list[SchemaVersion],
+    recorded: int | None,
+    like: ReaderPlan,
+    stored: pa.Schema | None = None,
 ) -> tuple[KeptReader, ...]:
     """For each kept column, the newest version up to the table's recorded reader that has
     a top-level field of its name (the reader whose read the table keeps there); none for a
-    table whose reader was not recorded."""
+    table whose reader was not recorded. With the table's `stored` schema, the newest such
+    version whose field has the column's stored type: a table migrated past a version that
+    changed the field's type (a long read as float, then removed) never held that version's
+    read of it; where no version has that type, the newest with the field."""
     if recorded is None:
         return ()
     by_version: dict[int, list[str]] = {}
     older = [v for v in versions if v.version <= recorded and isinstance(v.schema, Record)]
     for column in kept:
-        last = next((v for v in reversed(older) if column in _names(v)), None)
+        having = [v for v in reversed(older) if column in _names(v)]
+        typed = [v for v in having if stored is None or _stored_as(v, column, stored)]
+        last = next(iter(typed or having), None)
         if last is not None:
             by_version.setdefault(last.version, []).append(column)
     found = {v.version: v for v in older}
@@ -62,6 +71,40 @@ def kept_readers(
 def _names(version: SchemaVersion) -> set[str]:
     assert isinstance(version.schema, Record)
     return {f.name for f in version.schema.fields}
+
+
+def _stored_as(version: SchemaVersion, column: str, stored: pa.Schema) -> bool:
+    """Whether `version` reads `column` as the type the table stores it in."""
+    assert isinstance(version.schema, Record)
+    if stored.get_field_index(column) < 0:
+        return False
+    field = next(f for f in version.schema.fields if f.name == column)
+    return same_shape(arrow_type(field.type), stored.field(column).type)
+
+
+def same_shape(a: pa.DataType, b: pa.DataType) -> bool:
+    """Equal types, ignoring what Delta does not keep: large or view variants of strings and
+    binaries, and the names of list items and map entries."""
+    a, b = _plain(a), _plain(b)
+    if pa.types.is_struct(a) and pa.types.is_struct(b):
+        return [f.name for f in a] == [f.name for f in b] and all(
+            same_shape(x.type, y.type) for x, y in zip(a, b, strict=True)
+        )
+    if pa.types.is_map(a) and pa.types.is_map(b):
+        return same_shape(a.key_type, b.key_type) and same_shape(a.item_type, b.item_type)
+    if _is_list(a) and _is_list(b):
+        return same_shape(a.value_type, b.value_type)
+    return bool(a == b)
+
+
+def _plain(t: pa.DataType) -> pa.DataType:
+    if t in (pa.large_string(), pa.string_view()):
+        return pa.string()
+    return pa.binary() if t in (pa.large_binary(), pa.binary_view()) else t
+
+
+def _is_list(t: pa.DataType) -> bool:
+    return bool(pa.types.is_list(t) or pa.types.is_large_list(t))
 
 
 def _plan_of(version: SchemaVersion, like: ReaderPlan) -> ReaderPlan:
