@@ -121,7 +121,7 @@ class ArrowResolver:
             raise ResolveUnsupported("the writer schema is not a record")
         if not reader.fields:  # the fastavro path lands no rows for it (a table of no columns)
             raise ResolveUnsupported("the reader record has no fields")
-        if _recursive(reader, ()):
+        if is_recursive(reader, ()):
             raise ResolveUnsupported("the reader schema is recursive: it has no Arrow type")
         self.schema: pa.Schema = arrow_schema(reader, final=True)
         planner = _Planner()
@@ -538,19 +538,19 @@ def _check_range(values: Any, visible: Visible, bounds: tuple[int, int], what: s
             raise _corrupt(f"{what} value {value} is outside the years 1 to 9999")
 
 
-def _recursive(schema: Schema, enclosing: tuple[int, ...]) -> bool:
+def is_recursive(schema: Schema, enclosing: tuple[int, ...] = ()) -> bool:
     """Whether a record holds itself (at any depth)."""
     if isinstance(schema, Union):
-        return any(_recursive(b, enclosing) for b in schema.branches)
+        return any(is_recursive(b, enclosing) for b in schema.branches)
     if isinstance(schema, Array):
-        return _recursive(schema.items, enclosing)
+        return is_recursive(schema.items, enclosing)
     if isinstance(schema, Map):
-        return _recursive(schema.values, enclosing)
+        return is_recursive(schema.values, enclosing)
     if not isinstance(schema, Record):
         return False
     if id(schema) in enclosing:
         return True
-    return any(_recursive(f.type, (*enclosing, id(schema))) for f in schema.fields)
+    return any(is_recursive(f.type, (*enclosing, id(schema))) for f in schema.fields)
 
 
 def _mismatch(writer: Schema, reader: Schema, where: str) -> str:

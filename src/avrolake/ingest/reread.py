@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from avrolake.config import RESCUED_DATA
 from avrolake.decode import AvroFile, ReaderPlan, arrow_type
+from avrolake.decode.resolve import is_recursive
 from avrolake.errors import QuarantineError, QuarantineKind, fail_if_out_of_memory
 from avrolake.ingest.redact import without_content
 from avrolake.lake.columns import WRITER_FINGERPRINT, WRITER_VERSION
@@ -57,8 +58,8 @@ def kept_readers(
     older = [v for v in versions if v.version <= recorded and isinstance(v.schema, Record)]
     for column in kept:
         having = [v for v in reversed(older) if column in _names(v)]
-        typed = [v for v in having if stored is None or _stored_as(v, column, stored)]
-        last = next(iter(typed or having), None)
+        typed = (v for v in having if stored is None or _stored_as(v, column, stored))
+        last = next(typed, having[0] if having else None)
         if last is not None:
             by_version.setdefault(last.version, []).append(column)
     found = {v.version: v for v in older}
@@ -79,6 +80,8 @@ def _stored_as(version: SchemaVersion, column: str, stored: pa.Schema) -> bool:
     if stored.get_field_index(column) < 0:
         return False
     field = next(f for f in version.schema.fields if f.name == column)
+    if is_recursive(field.type):  # no Arrow type: the table never stored this read
+        return False
     return same_shape(arrow_type(field.type), stored.field(column).type)
 
 
