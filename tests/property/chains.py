@@ -49,13 +49,10 @@ FEATURES: dict[str, bool] = {
     "hostile": True,  # timestamps outside years 1..9999 (the file must be quarantined)
     "partitioned": True,  # some chains partition by a timestamp-micros field `ts`
     "fastavro_path": True,  # half the chains forced onto the fastavro decode path
-    # A type gains or loses a logical type on the same base type. Off: with it, seed 1129915
-    # chain 93 (AVROLAKE_DIFF_FEATURES=+logical_evolve) makes `migrate` refuse to place a
-    # kept column's stored values on the rows it reads again after a union's decimal branch
-    # became plain `bytes` ("no stored row ... equals a fresh row"), nothing changed. The
-    # bugs it found first are pinned by unit tests (test_migrate_nested_kept's renamed
-    # cases, test_migrate_timestamp_unit).
-    "logical_evolve": False,
+    # A type gains or loses a logical type on the same base type. What it found is pinned by
+    # unit tests: test_migrate_nested_kept's renamed cases, test_migrate_timestamp_unit, and
+    # test_migrate_kept_column (seed 1129915 chain 93, seed 42 chain 282).
+    "logical_evolve": True,
 }
 LOGICAL = {
     "date": "int", "timestamp-millis": "long", "timestamp-micros": "long",
