@@ -39,12 +39,10 @@ from avrolake.lake.reshape import (
     Symbols,
     Take,
 )
+from avrolake.registry.table_settings import TIMESTAMP_LOGICAL
 from avrolake.schema import Array, Enum, Field, Fixed, Map, Primitive, Record, Schema, Union
 
 READABLE = "Register a reader that reads every landed writer (BACKWARD_TRANSITIVE)"
-TIMESTAMPS = frozenset(
-    f"{kind}timestamp-{unit}" for kind in ("", "local-") for unit in ("millis", "micros", "nanos")
-)
 
 
 def stamps_of(schema: Schema | None) -> dict[str, str]:
@@ -65,7 +63,7 @@ def stamps_of(schema: Schema | None) -> dict[str, str]:
             walk(node.items, f"{path}[]", seen)
         elif isinstance(node, Map):
             walk(node.values, f"{path}{{}}", seen)
-        elif isinstance(node, Primitive) and node.logical in TIMESTAMPS:
+        elif isinstance(node, Primitive) and node.logical in TIMESTAMP_LOGICAL:
             found[path] = node.logical
 
     if schema is not None:
@@ -233,7 +231,7 @@ class StoredValue:
         if stored != target or not isinstance(reader, Primitive):
             return None
         recorded = self.stamps.get(self._stored_paths.get(where, ""))
-        if not recorded or reader.logical not in TIMESTAMPS or recorded == reader.logical:
+        if not recorded or reader.logical not in TIMESTAMP_LOGICAL or recorded == reader.logical:
             return None
         why = (f"the table stores {recorded} values, which the new reader reads as "
                f"{reader.logical}: the number written, in the new unit")  # fmt: skip

@@ -23,6 +23,7 @@ from avrolake.errors import QuarantineError, QuarantineKind, fail_if_out_of_memo
 from avrolake.ingest.redact import without_content
 from avrolake.lake.columns import WRITER_FINGERPRINT, WRITER_VERSION
 from avrolake.lake.reread import FreshRead
+from avrolake.lake.table import same_type
 from avrolake.lake.writer import check_times, partition_dates
 from avrolake.registry import SchemaVersion, TableSettings
 from avrolake.schema import Record
@@ -82,32 +83,7 @@ def _stored_as(version: SchemaVersion, column: str, stored: pa.Schema) -> bool:
     field = next(f for f in version.schema.fields if f.name == column)
     if is_recursive(field.type):  # no Arrow type: the table never stored this read
         return False
-    return same_shape(arrow_type(field.type), stored.field(column).type)
-
-
-def same_shape(a: pa.DataType, b: pa.DataType) -> bool:
-    """Equal types, ignoring what Delta does not keep: large or view variants of strings and
-    binaries, and the names of list items and map entries."""
-    a, b = _plain(a), _plain(b)
-    if pa.types.is_struct(a) and pa.types.is_struct(b):
-        return [f.name for f in a] == [f.name for f in b] and all(
-            same_shape(x.type, y.type) for x, y in zip(a, b, strict=True)
-        )
-    if pa.types.is_map(a) and pa.types.is_map(b):
-        return same_shape(a.key_type, b.key_type) and same_shape(a.item_type, b.item_type)
-    if _is_list(a) and _is_list(b):
-        return same_shape(a.value_type, b.value_type)
-    return bool(a == b)
-
-
-def _plain(t: pa.DataType) -> pa.DataType:
-    if t in (pa.large_string(), pa.string_view()):
-        return pa.string()
-    return pa.binary() if t in (pa.large_binary(), pa.binary_view()) else t
-
-
-def _is_list(t: pa.DataType) -> bool:
-    return bool(pa.types.is_list(t) or pa.types.is_large_list(t))
+    return same_type(stored.field(column).type, arrow_type(field.type))
 
 
 def _plan_of(version: SchemaVersion, like: ReaderPlan) -> ReaderPlan:

@@ -271,7 +271,7 @@ def evolve_schema(
     changed = [
         f"{f.name}: {current.field(f.name).type} -> {f.type}"
         for f in schema
-        if f.name in held and not _same_type(held[f.name], f.type)
+        if f.name in held and not same_type(held[f.name], f.type)
     ]
     changed += [
         f"{old} renamed to {new}"
@@ -329,7 +329,7 @@ def with_reader(schema: pa.Schema, version: int | None) -> pa.Schema:
     return schema.set(index, schema.field(index).with_metadata({READER_KEY: str(version)}))
 
 
-def _same_type(old: pa.DataType, new: pa.DataType) -> bool:
+def same_type(old: pa.DataType, new: pa.DataType) -> bool:
     """Equal, ignoring large/small string and binary variants Delta does not distinguish."""
     normal = {
         pa.large_string(): pa.string(),
